@@ -1,0 +1,378 @@
+"""Configuration: YAML with defaults in assets/, validated, ``${ENV}`` secrets, ``--set`` overrides.
+
+One pydantic model per domain, ``extra="forbid"`` so a mistyped key is an error that
+names the valid ones. Defaults live here and in ``assets/config/default.yaml`` (which
+must agree: a test checks it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+__all__ = [
+    "ASSETS",
+    "DEFAULT_CONFIG",
+    "DEFAULT_MODEL",
+    "DEFAULT_POSE_MODEL",
+    "DEFAULT_VIDEO",
+    "AppConfig",
+    "ConfigError",
+    "load_config",
+    "valid_keys",
+]
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_CONFIG = ASSETS / "config" / "default.yaml"
+DEFAULT_MODEL = ASSETS / "models" / "epamnet_adl.onnx"
+DEFAULT_POSE_MODEL = ASSETS / "models" / "pose_landmarker_full.task"
+DEFAULT_VIDEO = ASSETS / "demo" / "one-by-one-person-detection.mp4"
+
+Level = Literal["info", "warning", "critical"]
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class SourceConfig(_Section):
+    uri: str = Field("", description="camera index, video file, rtsp/http URL, gst:PIPELINE or "
+                     "keypoint pickle; empty = the bundled demo video")
+    mode: Literal["auto", "realtime", "fast"] = Field(
+        "auto", description="files: realtime = paced at their fps, fast = as fast as possible; "
+        "auto = realtime with a dashboard, fast headless")
+    loop: bool = Field(False, description="restart a video file at its end (demo, soak tests)")
+    reconnect_initial_s: float = Field(0.5, gt=0, description="first reconnect delay (s)")
+    reconnect_max_s: float = Field(30.0, gt=0, description="longest reconnect delay (s)")
+    width: int | None = Field(None, ge=1, description="requested camera width (pixels)")
+    height: int | None = Field(None, ge=1, description="requested camera height (pixels)")
+
+
+class PoseConfig(_Section):
+    model_path: str = Field("", description="MediaPipe PoseLandmarker .task; empty = bundled")
+    num_poses: int = Field(1, ge=1, le=8, description="persons tracked at once")
+    min_detection_confidence: float = Field(0.5, ge=0, le=1, description="detector threshold")
+    min_presence_confidence: float = Field(0.5, ge=0, le=1, description="presence threshold")
+    min_tracking_confidence: float = Field(0.5, ge=0, le=1, description="tracking threshold")
+    max_side: int = Field(640, ge=64, description="frames are downscaled so their longer side "
+                          "is at most this before pose estimation (pixels)")
+
+
+class WindowConfig(_Section):
+    sample_rate_hz: float | None = Field(None, gt=0, le=120, description="samples per second "
+                                         "in the 48-sample window; null = the model's metadata")
+    stride: int = Field(8, ge=1, le=48, description="samples between two windows")
+    store_side: int = Field(320, ge=64, le=1280, description="longer side of the frames kept "
+                            "in the ring buffer for RGB crops (bounded memory)")
+
+
+class ModelConfig(_Section):
+    path: str = Field("", description="EPAM-Net ONNX file; empty = bundled")
+    providers: list[Literal["tensorrt", "cuda", "openvino", "cpu"]] = Field(
+        default_factory=lambda: ["tensorrt", "cuda", "cpu"],
+        description="ONNX Runtime providers in order of preference (used when available)")
+    threads: int = Field(0, ge=0, description="CPU threads for inference; 0 = ORT default")
+    trt_cache_dir: str = Field("", description="TensorRT engine cache; empty = data dir")
+
+
+class PrivacyConfig(_Section):
+    enabled: bool = Field(False, description="pose-only: RGB never reaches the model or screen")
+
+
+class RuleConfig(_Section):
+    level: Level = Field("info", description="info, warning or critical")
+    min_score: float = Field(0.5, ge=0, le=1, description="smoothed probability to start")
+    min_duration_s: float = Field(0.0, ge=0, description="how long it must hold before `new`")
+    cooldown_s: float = Field(0.0, ge=0, description="after `end`, quiet time before a new one")
+
+
+class LongLieConfig(_Section):
+    enabled: bool = True
+    after_s: float = Field(60.0, gt=0, description="lying on the floor this long after a fall")
+    labels: list[str] = Field(default_factory=lambda: ["lying on the floor"],
+                              description="classes that count as lying on the floor")
+
+
+class NoPersonConfig(_Section):
+    enabled: bool = True
+    after_s: float = Field(1800.0, gt=0, description="nobody seen for this long (s)")
+    level: Level = "warning"
+
+
+class EventsConfig(_Section):
+    smoothing_windows: int = Field(3, ge=1, le=32, description="windows averaged")
+    enter_margin: float = Field(0.0, ge=0, le=1, description="extra score to start a segment")
+    exit_ratio: float = Field(0.7, gt=0, le=1, description="a segment ends when its smoothed "
+                              "score drops below exit_ratio * min_score (hysteresis)")
+    update_interval_s: float = Field(30.0, gt=0, description="`update` at most this often")
+    default_rule: RuleConfig = Field(default_factory=RuleConfig)
+    rules: dict[str, RuleConfig] = Field(default_factory=dict, description="per class label")
+    fall_labels: list[str] = Field(default_factory=lambda: ["falling"])
+    long_lie: LongLieConfig = Field(default_factory=LongLieConfig)
+    no_person: NoPersonConfig = Field(default_factory=NoPersonConfig)
+    background_labels: list[str] = Field(default_factory=lambda: ["background"],
+                                         description="classes that never make segments")
+
+
+class StoreConfig(_Section):
+    path: str = Field("", description="SQLite event store; empty = <data_dir>/events.db")
+    retention_days: int = Field(365, ge=1, description="history older than this is pruned")
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    file: str = Field("", description="rotating log file; empty = <data_dir>/edge_app.log")
+    max_bytes: int = Field(5_000_000, ge=10_000)
+    backups: int = Field(3, ge=0)
+
+
+class MqttConfig(_Section):
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(1883, ge=1, le=65535)
+    prefix: str = Field("epam", description="topic prefix")
+    device_id: str = Field("epam_edge", pattern=r"^[A-Za-z0-9_-]+$")
+    client_id: str = ""
+    user: str = ""
+    password: str = Field("", description="use ${ENV_VAR}; never only in a file")
+    tls_ca_certs: str = ""
+    tls_client_cert: str = ""
+    tls_client_key: str = ""
+    tls_insecure: bool = False
+    qos: int = Field(1, ge=0, le=2)
+    keepalive_s: int = Field(30, ge=5)
+    discovery: bool = True
+    discovery_prefix: str = "homeassistant"
+    diagnostics_interval_s: float = Field(30.0, gt=0)
+    outbox_max_items: int = Field(10_000, ge=10)
+    outbox_max_age_s: float = Field(7 * 86400.0, gt=0)
+    snapshots: bool = Field(False, description="publish images (off: only events and states)")
+
+    @model_validator(mode="after")
+    def _user_needs_password(self) -> MqttConfig:
+        if self.user and not self.password:
+            raise ValueError("mqtt.user is set but mqtt.password is empty: set the password "
+                             "(e.g. password: ${MQTT_PASSWORD}) or remove the user")
+        if bool(self.tls_client_cert) != bool(self.tls_client_key):
+            raise ValueError("mqtt.tls_client_cert and mqtt.tls_client_key go together")
+        return self
+
+
+class DashboardConfig(_Section):
+    enabled: Literal["auto", "on", "off"] = Field("auto", description="auto = when a display "
+                                                  "exists")
+    sound: bool = True
+
+
+class AppConfig(_Section):
+    data_dir: str = Field("", description="event store, logs, engine cache; empty = "
+                          "$EPAM_DATA_DIR or ~/.local/share/epam-edge")
+    source: SourceConfig = Field(default_factory=SourceConfig)
+    pose: PoseConfig = Field(default_factory=PoseConfig)
+    window: WindowConfig = Field(default_factory=WindowConfig)
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    events: EventsConfig = Field(default_factory=EventsConfig)
+    store: StoreConfig = Field(default_factory=StoreConfig)
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
+    mqtt: MqttConfig = Field(default_factory=MqttConfig)
+    dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, v: str) -> str:
+        return os.path.expanduser(v) if v else v
+
+    # ------------------------------------------------------------- resolved paths
+    def resolved_data_dir(self) -> Path:
+        base = self.data_dir or os.environ.get("EPAM_DATA_DIR", "")
+        return Path(base).expanduser() if base else Path.home() / ".local/share/epam-edge"
+
+    def resolved_store_path(self) -> Path:
+        return Path(self.store.path).expanduser() if self.store.path else (
+            self.resolved_data_dir() / "events.db")
+
+    def resolved_log_path(self) -> Path:
+        return Path(self.logging.file).expanduser() if self.logging.file else (
+            self.resolved_data_dir() / "edge_app.log")
+
+    def resolved_model_path(self) -> Path:
+        return Path(self.model.path).expanduser() if self.model.path else DEFAULT_MODEL
+
+    def resolved_pose_model_path(self) -> Path:
+        return Path(self.pose.model_path).expanduser() if self.pose.model_path else (
+            DEFAULT_POSE_MODEL)
+
+    def resolved_source(self) -> str:
+        return self.source.uri or str(DEFAULT_VIDEO)
+
+
+# ------------------------------------------------------------------ key listing
+
+
+def valid_keys(model: type[BaseModel] = AppConfig, prefix: str = "") -> list[str]:
+    """Every dotted key (leaves and sections) of the config."""
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        dotted = f"{prefix}{name}"
+        keys.append(dotted)
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            keys.extend(valid_keys(ann, dotted + "."))
+    return keys
+
+
+def _section_keys(path: Iterable[str | int]) -> tuple[str, list[str]]:
+    model: type[BaseModel] = AppConfig
+    parts: list[str] = []
+    for p in path:
+        if not isinstance(p, str):
+            continue
+        field = model.model_fields.get(p)
+        if field is None:
+            break
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            model = ann
+            parts.append(p)
+        elif p == "rules":
+            model = RuleConfig
+            parts.append(p)
+        else:
+            break
+    return ".".join(parts), list(model.model_fields)
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid configuration ({origin}):"]
+    for err in exc.errors():
+        loc = [p for p in err["loc"]]
+        dotted = ".".join(str(p) for p in loc)
+        if err["type"] == "extra_forbidden":
+            section, names = _section_keys(loc[:-1])
+            bad = str(loc[-1])
+            close = difflib.get_close_matches(bad, names, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            where = f"under '{section}'" if section else "at the top level"
+            lines.append(f"  unknown key '{dotted}'.{hint} Valid keys {where}: "
+                         f"{', '.join(names)}")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            got = err.get("input")
+            shown = ""
+            if not isinstance(got, dict) and "password" not in dotted:
+                shown = f" (got {got!r})"
+            lines.append(f"  {dotted or '(config)'}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ loading
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def _substitute_env(value: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        def repl(m: re.Match[str]) -> str:
+            name, default = m.group(1), m.group(2)
+            if name in env:
+                return env[name]
+            if default is not None:
+                return default
+            raise ConfigError(f"environment variable {name} is not set (used as ${{{name}}} "
+                              "in the config); export it or give a default: ${NAME:-value}")
+        return _ENV.sub(repl, value)
+    if isinstance(value, dict):
+        return {k: _substitute_env(v, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute_env(v, env) for v in value]
+    return value
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _deep_merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of keys, not "
+                          f"{type(data).__name__}")
+    return data
+
+
+def _apply_set(data: dict[str, Any], item: str) -> None:
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. window.stride=8")
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    parts = key.split(".")
+    known = valid_keys()
+    if key not in known and not (len(parts) >= 3 and parts[:2] == ["events", "rules"]):
+        section, names = _section_keys(parts[:-1])
+        close = difflib.get_close_matches(key, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        where = f"under '{section}'" if section else "at the top level"
+        raise ConfigError(f"--set {key}: unknown key.{hint} Valid keys {where}: "
+                          f"{', '.join(names)}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    node = data
+    for p in parts[:-1]:
+        nxt = node.get(p)
+        if not isinstance(nxt, dict):
+            nxt = {}
+            node[p] = nxt
+        node = nxt
+    node[parts[-1]] = value
+
+
+def load_config(
+    path: str | Path | None = None,
+    overrides: Iterable[str] = (),
+    *,
+    env: Mapping[str, str] | None = None,
+) -> AppConfig:
+    """Defaults from assets, then ``path`` (if given), then ``--set`` overrides.
+
+    Raises ``ConfigError`` with a message that names the key and the valid ones.
+    """
+    environ = os.environ if env is None else env
+    data = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else {}
+    origin = str(DEFAULT_CONFIG)
+    if path is not None:
+        data = _deep_merge(data, _read_yaml(Path(path)))
+        origin = str(path)
+    for item in overrides:
+        _apply_set(data, item)
+    data = _substitute_env(data, environ)
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
