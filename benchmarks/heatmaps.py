@@ -13,8 +13,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._util import print_table, time_median  # noqa: E402
-from model import contract as C  # noqa: E402
+from benchmarks._util import print_table, time_median
+from model import contract as C
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,13 +32,14 @@ def main(argv: list[str] | None = None) -> int:
     kp2 = np.concatenate([kp, kp + 30], axis=0)
     sc2 = np.concatenate([sc, sc], axis=0)
     kh2 = C.keypoints_to_heatmap_space(kp2, box)
+    r = args.repeats
     rows = [
-        ["global box (48 samples)", f"{time_median(lambda: C.compute_box(kp, (w, h), sc), repeats=args.repeats):.3f}"],
-        ["pose volume 17x48x56x56, 1 person", f"{time_median(lambda: C.render_pose_volume(kh, sc), repeats=args.repeats):.2f}"],
-        ["pose volume, 2 persons", f"{time_median(lambda: C.render_pose_volume(kh2, sc2), repeats=args.repeats):.2f}"],
-        ["one sample's heatmaps 17x56x56", f"{time_median(lambda: C.render_heatmaps(kh[0, 0], sc[0, 0]), repeats=args.repeats):.3f}"],
-        ["RGB crop+resize+norm 16 frames (1280x720)", f"{time_median(lambda: C.crop_resize_rgb(frames, box), repeats=args.repeats):.2f}"],
-    ]  # fmt: skip
+        ["global box (48 samples)", f"{time_median(lambda: C.compute_box(kp, (w, h), sc), repeats=r):.3f}"],
+        ["pose volume 17x48x56x56, 1 person", f"{time_median(lambda: C.render_pose_volume(kh, sc), repeats=r):.2f}"],
+        ["pose volume, 2 persons", f"{time_median(lambda: C.render_pose_volume(kh2, sc2), repeats=r):.2f}"],
+        ["one sample's heatmaps 17x56x56", f"{time_median(lambda: C.render_heatmaps(kh[0, 0], sc[0, 0]), repeats=r):.3f}"],
+        ["RGB crop+resize+norm, 16 frames 1280x720", f"{time_median(lambda: C.crop_resize_rgb(frames, box), repeats=r):.2f}"],
+    ]  # noqa: E501
     print(f"numpy input contract, median of {args.repeats} after warm-up (numpy {np.__version__})")
     print_table(["step", "ms"], rows)
     return 0

@@ -18,10 +18,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._util import print_table, time_median  # noqa: E402
-from deploy.export import export_onnx  # noqa: E402
-from model.epamnet import build_epamnet  # noqa: E402
-from model.metadata import ModelMetadata  # noqa: E402
+from benchmarks._util import print_table, time_median
+from deploy.export import export_onnx
+from model.epamnet import build_epamnet
+from model.metadata import ModelMetadata
 
 
 def main(argv: list[str] | None = None) -> int:

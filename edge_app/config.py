@@ -36,6 +36,8 @@ DEFAULT_POSE_MODEL = ASSETS / "models" / "pose_landmarker_full.task"
 DEFAULT_VIDEO = ASSETS / "demo" / "one-by-one-person-detection.mp4"
 
 Level = Literal["info", "warning", "critical"]
+Provider = Literal["tensorrt", "cuda", "openvino", "cpu"]
+DEFAULT_PROVIDERS: tuple[Provider, ...] = ("tensorrt", "cuda", "cpu")
 
 
 class ConfigError(ValueError):
@@ -79,8 +81,8 @@ class WindowConfig(_Section):
 
 class ModelConfig(_Section):
     path: str = Field("", description="EPAM-Net ONNX file; empty = bundled")
-    providers: list[Literal["tensorrt", "cuda", "openvino", "cpu"]] = Field(
-        default_factory=lambda: ["tensorrt", "cuda", "cpu"],
+    providers: list[Provider] = Field(
+        default_factory=lambda: list(DEFAULT_PROVIDERS),
         description="ONNX Runtime providers in order of preference (used when available)")
     threads: int = Field(0, ge=0, description="CPU threads for inference; 0 = ORT default")
     trt_cache_dir: str = Field("", description="TensorRT engine cache; empty = data dir")

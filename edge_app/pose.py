@@ -119,11 +119,11 @@ class PoseTracker:
 
         h, w = frame_rgb.shape[:2]
         scale = min(1.0, self.max_side / max(h, w))
-        img = frame_rgb
+        img: npt.NDArray[np.generic] = frame_rgb
         if scale < 1.0:
             img = cv2.resize(frame_rgb, (max(1, round(w * scale)), max(1, round(h * scale))),
                              interpolation=cv2.INTER_AREA)
-        ts = int(round(timestamp_s * 1000.0))
+        ts = round(timestamp_s * 1000.0)
         if ts <= self._last_ts:
             ts = self._last_ts + 1
         self._last_ts = ts
