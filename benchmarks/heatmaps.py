@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         ["pose volume, 2 persons", f"{time_median(lambda: C.render_pose_volume(kh2, sc2), repeats=r):.2f}"],
         ["one sample's heatmaps 17x56x56", f"{time_median(lambda: C.render_heatmaps(kh[0, 0], sc[0, 0]), repeats=r):.3f}"],
         ["RGB crop+resize+norm, 16 frames 1280x720", f"{time_median(lambda: C.crop_resize_rgb(frames, box), repeats=r):.2f}"],
-    ]  # noqa: E501
+    ]
     print(f"numpy input contract, median of {args.repeats} after warm-up (numpy {np.__version__})")
     print_table(["step", "ms"], rows)
     return 0
