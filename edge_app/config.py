@@ -160,6 +160,20 @@ class MqttConfig(_Section):
     outbox_max_items: int = Field(10_000, ge=10)
     outbox_max_age_s: float = Field(7 * 86400.0, gt=0)
     snapshots: bool = Field(False, description="publish images (off: only events and states)")
+    tls: bool = Field(False, description="use TLS even without tls_ca_certs (the system's CAs "
+                      "check the broker); on by itself when tls_ca_certs or a client "
+                      "certificate is set")
+    device_name: str = Field("", description="device name shown in Home Assistant; empty = "
+                             "'EPAM edge <device_id>'")
+    reconnect_min_s: int = Field(1, ge=1, description="first delay before reconnecting to the "
+                                 "broker (s); doubles up to reconnect_max_s")
+    reconnect_max_s: int = Field(30, ge=1, description="longest delay between reconnects (s)")
+    state_interval_s: float = Field(1.0, ge=0, description="retained activity/confidence/"
+                                    "presence states are published when they change, at most "
+                                    "this often (s)")
+    flush_timeout_s: float = Field(3.0, ge=0, description="at shutdown, how long to wait for "
+                                   "queued messages to be acknowledged by the broker (s); the "
+                                   "rest stays in the outbox for the next run")
 
     @model_validator(mode="after")
     def _user_needs_password(self) -> MqttConfig:
@@ -175,6 +189,26 @@ class DashboardConfig(_Section):
     enabled: Literal["auto", "on", "off"] = Field("auto", description="auto = when a display "
                                                   "exists")
     sound: bool = True
+    alert_repeat_s: float = Field(30.0, ge=0, description="repeat the alert sound this often "
+                                  "(s) while an alert waits for acknowledgement; 0 = once")
+    alert_lookback_h: float = Field(24.0, gt=0, description="alerts this recent (hours) are "
+                                    "listed, and unacknowledged ones come back after a restart")
+    font_scale: float = Field(1.0, ge=0.5, le=4.0, description="text size multiplier (Ctrl+= "
+                              "and Ctrl+- change it; the window remembers the last one)")
+    night_start_hour: int = Field(22, ge=0, le=23, description="local hour the night starts "
+                                  "(for 'got up at night')")
+    night_end_hour: int = Field(7, ge=0, le=23, description="local hour the night ends")
+    active_labels: list[str] = Field(
+        default_factory=lambda: ["walking", "standing up", "bending or picking up",
+                                 "waving for help"],
+        description="classes counted as 'time active' in the day's summary")
+    sitting_labels: list[str] = Field(default_factory=lambda: ["sitting down"],
+                                      description="classes counted as 'time sitting'")
+    lying_labels: list[str] = Field(default_factory=lambda: ["lying on the floor"],
+                                    description="classes counted as 'time lying'")
+    getting_up_labels: list[str] = Field(default_factory=lambda: ["standing up"],
+                                         description="classes that count as getting up (at "
+                                         "night: 'times got up at night')")
 
 
 class AppConfig(_Section):

@@ -1,0 +1,358 @@
+"""From window probabilities to incidents: smoothing, hysteresis, rules, grouping.
+
+Every window's probabilities are averaged over the last ``smoothing_windows``
+windows. Then:
+
+- Activity segments (``info``): one current activity at a time. A class becomes
+  the activity when it is the top class with a smoothed score of at least its rule's
+  ``min_score`` (+ ``enter_margin``) for ``min_duration_s``; it stays until its score
+  falls below ``exit_ratio * min_score`` (hysteresis) or another class takes over.
+- Class alerts (rules with level warning/critical, e.g. waving for help): independent
+  incidents per class with the same enter/exit logic and a ``cooldown_s`` after
+  their ``end``.
+- Fall (``fall_labels``, critical): opens on a fall and stays open while the person is
+  down (falling or lying); this is the "person down" state.
+- Long lie: lying on the floor for ``long_lie.after_s`` after a fall opens a critical
+  ``long_lie`` incident and escalates the open lying alert to critical.
+- Nobody seen for ``no_person.after_s`` opens a ``no_person`` incident, closed when a
+  person is seen again.
+
+Each incident gives one ``new``, ``update``s (a higher score or a level change, at
+most every ``update_interval_s``), and one ``end``. Times are in the source timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_app.config import EventsConfig, RuleConfig
+from edge_app.types import LEVEL_RANK, Event, Level
+
+__all__ = ["EventEngine", "Smoother"]
+
+log = logging.getLogger(__name__)
+
+
+class Smoother:
+    """Mean of the last ``n`` probability vectors."""
+
+    def __init__(self, n: int) -> None:
+        self._hist: deque[npt.NDArray[np.float32]] = deque(maxlen=n)
+
+    def push(self, probs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        self._hist.append(np.asarray(probs, dtype=np.float32))
+        return np.mean(np.stack(self._hist), axis=0).astype(np.float32)
+
+    def reset(self) -> None:
+        self._hist.clear()
+
+
+@dataclass
+class _Incident:
+    id: str
+    label: str
+    level: Level
+    rule: str
+    start_time: float
+    score: float
+    last_update: float
+    last_sent_score: float
+
+
+@dataclass
+class _Candidate:
+    since: float  # end of the first qualifying window (durations count from here)
+    score: float
+    start: float  # reported start: the middle of the first qualifying window
+
+
+@dataclass
+class _Tracker:
+    """Enter/exit state of one class rule."""
+
+    rule: RuleConfig
+    candidate: _Candidate | None = None
+    incident: _Incident | None = None
+    cooldown_until: float = -np.inf
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+class EventEngine:
+    """Decides incidents from windows; ``emit(event)`` receives every message."""
+
+    def __init__(
+        self,
+        cfg: EventsConfig,
+        class_names: tuple[str, ...],
+        emit: Callable[[Event], None],
+        *,
+        source: str,
+    ) -> None:
+        self.cfg = cfg
+        self.class_names = class_names
+        self.emit_fn = emit
+        self.source = source
+        self.smoother = Smoother(cfg.smoothing_windows)
+        self.index = {n: i for i, n in enumerate(class_names)}
+        unknown = [n for n in [*cfg.rules, *cfg.fall_labels, *cfg.long_lie.labels]
+                   if n not in self.index]
+        if unknown:
+            log.warning("rules name classes this model does not have: %s (model classes: %s)",
+                        ", ".join(sorted(set(unknown))), ", ".join(class_names))
+        self.background = {n for n in cfg.background_labels if n in self.index}
+        self.fall_labels = [n for n in cfg.fall_labels if n in self.index]
+        self.lying_labels = [n for n in cfg.long_lie.labels if n in self.index]
+        # class alerts: rules above info level, except falls (handled by the fall logic)
+        self.alerts: dict[str, _Tracker] = {
+            n: _Tracker(r) for n, r in cfg.rules.items()
+            if n in self.index and r.level != "info" and n not in self.fall_labels
+        }
+        self.activity: _Tracker = _Tracker(cfg.default_rule)
+        self.activity_label: str | None = None
+        self.pending_label: str | None = None
+        self.fall = _Tracker(self._rule(self.fall_labels[0]) if self.fall_labels
+                             else RuleConfig(level="critical"))
+        self.fall_time: float | None = None
+        self.lying_since: float | None = None
+        self.long_lie: _Incident | None = None
+        self.no_person: _Incident | None = None
+        self.last_seen: float | None = None
+        self.first_time: float | None = None
+        self.last_time = 0.0
+        self.current: tuple[str, float] = ("", 0.0)
+
+    # ------------------------------------------------------------------ helpers
+    def _rule(self, label: str) -> RuleConfig:
+        return self.cfg.rules.get(label, self.cfg.default_rule)
+
+    def _enter(self, label: str) -> float:
+        return self._rule(label).min_score + self.cfg.enter_margin
+
+    def _exit(self, label: str) -> float:
+        return self._rule(label).min_score * self.cfg.exit_ratio
+
+    def _send(self, kind: str, inc: _Incident, t: float, end: float | None = None) -> None:
+        ev = Event(type=kind, id=inc.id, label=inc.label, level=inc.level,  # type: ignore[arg-type]
+                   score=round(float(inc.score), 4), start_time=round(inc.start_time, 3),
+                   end_time=None if end is None else round(end, 3), source=self.source,
+                   rule=inc.rule, wall_time=time.time())
+        inc.last_update = t
+        inc.last_sent_score = inc.score
+        self.emit_fn(ev)
+
+    def _open(self, label: str, level: Level, rule: str, start: float, score: float,
+              t: float) -> _Incident:
+        inc = _Incident(uuid.uuid4().hex[:12], label, level, rule, start, score, t, score)
+        self._send("new", inc, t)
+        return inc
+
+    def _maybe_update(self, inc: _Incident, score: float, t: float) -> None:
+        inc.score = max(inc.score, score)
+        if (inc.score > inc.last_sent_score + 0.05
+                and t - inc.last_update >= min(self.cfg.update_interval_s, 5.0)) or (
+                t - inc.last_update >= self.cfg.update_interval_s):
+            self._send("update", inc, t)
+
+    def _close(self, inc: _Incident, t: float) -> None:
+        self._send("end", inc, t, end=t)
+
+    # ------------------------------------------------------------------ input
+    def observe(self, time_s: float, probs: npt.NDArray[np.float32] | None,
+                *, person_present: bool, window_start: float | None = None
+                ) -> npt.NDArray[np.float32] | None:
+        """One window ending at ``time_s`` (source timeline). ``probs`` None: nobody seen.
+
+        Returns the smoothed probabilities (None when nobody was seen).
+        """
+        t = float(time_s)
+        if self.first_time is None:
+            self.first_time = t
+        self.last_time = t
+        # a class seen in a window happened somewhere inside it: report its middle
+        start = (window_start + t) / 2 if window_start is not None else t
+        if not person_present or probs is None:
+            self.smoother.reset()
+            self._absent(t)
+            return None
+        self.last_seen = t
+        if self.no_person is not None:
+            self._close(self.no_person, t)
+            self.no_person = None
+        smoothed = self.smoother.push(probs)
+        top = int(np.argmax(smoothed))
+        self.current = (self.class_names[top], float(smoothed[top]))
+        self._activity(t, start, smoothed)
+        for label, tr in self.alerts.items():
+            self._class_alert(label, tr, t, start, float(smoothed[self.index[label]]))
+        self._fall_and_lie(t, start, smoothed)
+        return smoothed
+
+    def _absent(self, t: float) -> None:
+        self.current = ("", 0.0)
+        # a person no longer seen ends their activity and class alerts, not a fall:
+        # someone down out of view is still down.
+        if self.activity.incident is not None:
+            self._close(self.activity.incident, t)
+            self.activity.incident = None
+            self.activity_label = None
+        self.activity.candidate = None
+        for tr in self.alerts.values():
+            tr.candidate = None
+            if tr.incident is not None:
+                self._close(tr.incident, t)
+                tr.incident = None
+                tr.cooldown_until = t + tr.rule.cooldown_s
+        np_cfg = self.cfg.no_person
+        since = self.last_seen if self.last_seen is not None else self.first_time
+        if (np_cfg.enabled and self.no_person is None and since is not None
+                and t - since >= np_cfg.after_s):
+            self.no_person = self._open("nobody seen", np_cfg.level, "no_person", since, 1.0, t)
+
+    def _activity(self, t: float, start: float, smoothed: npt.NDArray[np.float32]) -> None:
+        top = int(np.argmax(smoothed))
+        label = self.class_names[top]
+        score = float(smoothed[top])
+        cur = self.activity.incident
+        if cur is not None:
+            cur_score = float(smoothed[self.index[cur.label]])
+            if label == cur.label:
+                self._maybe_update(cur, cur_score, t)
+                self.activity.candidate = None
+                return
+        qualifies = (label not in self.background and score >= self._enter(label)
+                     and label not in self.fall_labels)
+        if not qualifies:
+            self.activity.candidate = None
+            self.pending_label = None
+            if cur is not None and float(smoothed[self.index[cur.label]]) < self._exit(cur.label):
+                self._close(cur, t)
+                self.activity.incident = None
+                self.activity_label = None
+            return
+        if self.pending_label != label or self.activity.candidate is None:
+            self.pending_label = label
+            self.activity.candidate = _Candidate(t, score, start)
+        cand = self.activity.candidate
+        cand.score = max(cand.score, score)
+        if t - cand.since >= self._rule(label).min_duration_s:
+            if cur is not None:
+                self._close(cur, t)
+            begin = cand.start
+            if cur is not None:
+                begin = max(begin, t)
+            self.activity.incident = self._open(label, "info", "activity", begin,
+                                                cand.score, t)
+            self.activity_label = label
+            self.activity.candidate = None
+            self.pending_label = None
+
+    def _class_alert(self, label: str, tr: _Tracker, t: float, start: float,
+                     score: float) -> None:
+        if tr.incident is not None:
+            if score < self._exit(label):
+                self._close(tr.incident, t)
+                tr.incident = None
+                tr.cooldown_until = t + tr.rule.cooldown_s
+            else:
+                self._maybe_update(tr.incident, score, t)
+            return
+        if score < self._enter(label) or t < tr.cooldown_until:
+            tr.candidate = None
+            return
+        if tr.candidate is None:
+            tr.candidate = _Candidate(t, score, start)
+        tr.candidate.score = max(tr.candidate.score, score)
+        if t - tr.candidate.since >= tr.rule.min_duration_s:
+            tr.incident = self._open(label, tr.rule.level, "class", tr.candidate.start,
+                                     tr.candidate.score, t)
+            tr.candidate = None
+
+    def _fall_and_lie(self, t: float, start: float, smoothed: npt.NDArray[np.float32]) -> None:
+        fall_score = max((float(smoothed[self.index[n]]) for n in self.fall_labels), default=0.0)
+        lie_score = max((float(smoothed[self.index[n]]) for n in self.lying_labels), default=0.0)
+        fall_rule = self.fall.rule
+        down = fall_score >= fall_rule.min_score * self.cfg.exit_ratio or (
+            bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0]))
+        lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
+        # fall incident: person down
+        if self.fall.incident is None:
+            if (fall_score >= fall_rule.min_score + self.cfg.enter_margin
+                    and t >= self.fall.cooldown_until):
+                if self.fall.candidate is None:
+                    self.fall.candidate = _Candidate(t, fall_score, start)
+                self.fall.candidate.score = max(self.fall.candidate.score, fall_score)
+                if t - self.fall.candidate.since >= fall_rule.min_duration_s:
+                    label = self.fall_labels[0] if self.fall_labels else "falling"
+                    self.fall.incident = self._open(label, fall_rule.level, "fall",
+                                                    self.fall.candidate.start,
+                                                    self.fall.candidate.score, t)
+                    self.fall.candidate = None
+                    self.fall_time = t
+                    self.lying_since = t if lying else None
+            else:
+                self.fall.candidate = None
+        else:
+            if down:
+                self._maybe_update(self.fall.incident, fall_score, t)
+            else:
+                self._close(self.fall.incident, t)
+                self.fall.incident = None
+                self.fall.cooldown_until = t + fall_rule.cooldown_s
+                self.fall_time = None
+        # long lie: lying continuously after a fall
+        ll = self.cfg.long_lie
+        if not ll.enabled or not self.lying_labels:
+            return
+        if self.fall_time is not None and lying:
+            if self.lying_since is None:
+                self.lying_since = t
+            if self.long_lie is None and t - self.lying_since >= ll.after_s:
+                self.long_lie = self._open("long lie", "critical", "long_lie", self.lying_since,
+                                           lie_score, t)
+                for label in self.lying_labels:
+                    tr = self.alerts.get(label)
+                    if tr is not None and tr.incident is not None and (
+                            LEVEL_RANK[tr.incident.level] < LEVEL_RANK["critical"]):
+                        tr.incident.level = "critical"
+                        self._send("update", tr.incident, t)
+            elif self.long_lie is not None:
+                self._maybe_update(self.long_lie, lie_score, t)
+        else:
+            if not lying:
+                self.lying_since = None
+            if self.long_lie is not None and not lying:
+                self._close(self.long_lie, t)
+                self.long_lie = None
+
+    # ------------------------------------------------------------------ state
+    @property
+    def person_down(self) -> bool:
+        return self.fall.incident is not None or self.long_lie is not None
+
+    def open_incidents(self) -> list[str]:
+        out = [tr.incident.id for tr in [self.activity, self.fall, *self.alerts.values()]
+               if tr.incident is not None]
+        out += [i.id for i in (self.long_lie, self.no_person) if i is not None]
+        return out
+
+    def flush(self, t: float | None = None) -> None:
+        """End every open incident (shutdown, end of file)."""
+        end = self.last_time if t is None else t
+        for tr in [self.activity, self.fall, *self.alerts.values()]:
+            if tr.incident is not None:
+                self._close(tr.incident, end)
+                tr.incident = None
+        for name in ("long_lie", "no_person"):
+            inc = getattr(self, name)
+            if inc is not None:
+                self._close(inc, end)
+                setattr(self, name, None)
+        self.activity_label = None

@@ -1,0 +1,490 @@
+"""The running pipeline: source -> pose -> ring buffer -> windows -> EPAM-Net -> events -> sinks.
+
+Threads: the capture thread (live sources), the sampling loop (pose at the window's
+sample rate, ring buffer, window building) and the inference worker (model, event
+engine, sinks). A status thread reports diagnostics once a second. ``Pipeline``
+also implements ``Controls`` (privacy, monitoring, acknowledgement, source switch).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_app.config import AppConfig
+from edge_app.events import EventEngine
+from edge_app.pose import PoseResult, PoseTracker
+from edge_app.runner import InferenceWorker, ModelRunner, softmax
+from edge_app.sinks import JsonlSink, LogSink, StoreSink
+from edge_app.sources import (
+    KeypointReplaySource,
+    LiveSource,
+    Source,
+    SourceFrame,
+    VideoFileSource,
+    open_source,
+    parse_source,
+)
+from edge_app.store import EventStore
+from edge_app.types import Event, FramePreview, PipelineStatus, Sink, WindowResult
+from edge_app.window import RingBuffer, Sample, Window, WindowBuilder, downscale
+from model.contract import CLIP_LEN, NUM_KEYPOINTS
+
+__all__ = ["Pipeline", "PipelineStats"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PipelineStats:
+    """Counters and moving averages (ms) for diagnostics and benchmarks."""
+
+    frames: int = 0
+    samples: int = 0
+    pose_calls: int = 0
+    windows: int = 0
+    skipped_windows: int = 0
+    skipped_samples: int = 0
+    decode_ms: float = 0.0
+    pose_ms: float = 0.0
+    window_ms: float = 0.0
+    inference_ms: float = 0.0
+    decision_ms: float = 0.0  # window end (wall) -> result delivered
+    max_decision_ms: float = 0.0
+    started_wall: float = field(default_factory=time.monotonic)
+    source_time: float = 0.0
+    totals: dict[str, float] = field(default_factory=lambda: {
+        "decode": 0.0, "pose": 0.0, "window": 0.0, "inference": 0.0})
+
+    def add(self, name: str, ms: float) -> None:
+        self.totals[name] = self.totals.get(name, 0.0) + ms
+        attr = f"{name}_ms"
+        old = getattr(self, attr)
+        setattr(self, attr, ms if old == 0.0 else 0.9 * old + 0.1 * ms)
+
+
+@dataclass
+class _Job:
+    window: Window | None  # None: nobody seen in this window
+    end_time: float
+    start_time: float
+    built_wall: float
+    pose_only: bool
+
+
+class Pipeline:
+    """One camera's pipeline. ``start()`` returns at once; ``wait()`` until it finishes."""
+
+    def __init__(
+        self,
+        cfg: AppConfig,
+        *,
+        source: str | None = None,
+        model_path: Path | None = None,
+        events_out: Path | None = None,
+        realtime: bool | None = None,
+        max_seconds: float | None = None,
+    ) -> None:
+        self.cfg = cfg
+        self.source_text = source if source is not None else cfg.resolved_source()
+        self.spec = parse_source(self.source_text)
+        self.runner = ModelRunner(
+            model_path or cfg.resolved_model_path(),
+            providers=cfg.model.providers,
+            threads=cfg.model.threads,
+            cache_dir=(Path(cfg.model.trt_cache_dir) if cfg.model.trt_cache_dir
+                       else cfg.resolved_data_dir() / "trt_cache"),
+        )
+        meta = self.runner.metadata
+        self.class_names = meta.class_names
+        self.model_name = f"{meta.model_name} ({self.runner.path.name})"
+        self.sample_rate = float(cfg.window.sample_rate_hz or meta.sample_rate_hz)
+        self.stride = cfg.window.stride
+        if realtime is None:
+            realtime = cfg.source.mode == "realtime"
+        self.realtime = realtime
+        self.max_seconds = max_seconds
+        self.store = EventStore(cfg.resolved_store_path())
+        self.store.close_dangling()
+        self._sinks: list[Sink] = [StoreSink(self.store), LogSink()]
+        if events_out is not None:
+            self._sinks.append(JsonlSink(events_out))
+        self._privacy = cfg.privacy.enabled
+        self._monitoring = True
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._switch_to: str | None = None
+        self._lock = threading.Lock()
+        self.stats = PipelineStats()
+        self.source: Source | None = None
+        self.source_description = self.spec.describe()
+        self.error: str | None = None
+        self._pose: PoseTracker | None = None
+        self._engine = EventEngine(cfg.events, self.class_names, self._emit,
+                                   source=self.source_description)
+        self._worker: InferenceWorker | None = None
+        self._thread: threading.Thread | None = None
+        self._status_thread: threading.Thread | None = None
+        self._last_result: WindowResult | None = None
+        self._stopped = False
+
+    # ------------------------------------------------------------------ controls
+    @property
+    def privacy(self) -> bool:
+        return self._privacy or self.spec.kind == "keypoints"
+
+    @property
+    def monitoring(self) -> bool:
+        return self._monitoring
+
+    def set_privacy(self, enabled: bool) -> None:
+        if enabled != self._privacy:
+            log.info("privacy mode %s", "on: pose only, no RGB" if enabled else "off")
+        self._privacy = enabled
+
+    def set_monitoring(self, enabled: bool) -> None:
+        if enabled != self._monitoring:
+            log.info("monitoring %s", "resumed" if enabled else "paused")
+        self._monitoring = enabled
+
+    def acknowledge(self, event_id: str, by: str) -> bool:
+        ok = self.store.acknowledge(event_id, by)
+        if ok:
+            log.info("incident %s acknowledged by %s", event_id, by)
+            for sink in self._sinks:
+                publish = getattr(sink, "publish_acknowledgement", None)
+                if callable(publish):
+                    try:
+                        publish(event_id, by)
+                    except Exception:
+                        log.exception("sink %s failed to publish an acknowledgement", sink.name)
+        return ok
+
+    def switch_source(self, uri: str) -> None:
+        parse_source(uri)  # raises SourceError on nonsense before we drop the current one
+        with self._lock:
+            self._switch_to = uri
+
+    # ------------------------------------------------------------------ sinks
+    def add_sink(self, sink: Sink) -> None:
+        self._sinks.append(sink)
+
+    @property
+    def sinks(self) -> list[Sink]:
+        return list(self._sinks)
+
+    def _emit(self, event: Event) -> None:
+        for sink in self._sinks:
+            try:
+                sink.on_event(event)
+            except Exception:
+                log.exception("sink %s failed on an event", sink.name)
+
+    def _broadcast(self, method: str, arg: object) -> None:
+        for sink in self._sinks:
+            try:
+                getattr(sink, method)(arg)
+            except Exception:
+                log.exception("sink %s failed in %s", sink.name, method)
+
+    # ------------------------------------------------------------------ lifecycle
+    def open_source(self, text: str) -> Source:
+        return open_source(
+            text, realtime=self.realtime, loop=self.cfg.source.loop,
+            reconnect_initial_s=self.cfg.source.reconnect_initial_s,
+            reconnect_max_s=self.cfg.source.reconnect_max_s,
+            width=self.cfg.source.width, height=self.cfg.source.height, stop=self._stop)
+
+    def start(self) -> None:
+        """Open the source and pose model (errors raise here), then start the threads."""
+        if self.runner.untrained:
+            log.warning("the model %s is UNTRAINED (random weights): activity labels and "
+                        "alerts are meaningless until a trained model is installed",
+                        self.runner.path.name)
+        self.source = self.open_source(self.source_text)
+        if not isinstance(self.source, KeypointReplaySource):
+            p = self.cfg.pose
+            self._pose = PoseTracker(
+                self.cfg.resolved_pose_model_path(), num_poses=p.num_poses,
+                min_detection_confidence=p.min_detection_confidence,
+                min_presence_confidence=p.min_presence_confidence,
+                min_tracking_confidence=p.min_tracking_confidence, max_side=p.max_side)
+        self._worker = InferenceWorker(self._handle_job)  # type: ignore[arg-type]
+        self._thread = threading.Thread(target=self._run, name="pipeline", daemon=True)
+        self._status_thread = threading.Thread(target=self._status_loop, name="status",
+                                               daemon=True)
+        log.info("running on %s at %.1f samples/s, stride %d, %s%s", self.source_description,
+                 self.sample_rate, self.stride,
+                 "realtime" if self.realtime or self.spec.live else "as fast as possible",
+                 ", privacy mode (pose only)" if self.privacy else "")
+        self._thread.start()
+        self._status_thread.start()
+
+    def request_stop(self) -> None:
+        """Ask the pipeline to stop (signal-safe); ``stop()`` finishes it."""
+        self._stop.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self.finished.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop every thread, end open incidents, flush and close the sinks. Idempotent."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=60.0)
+        else:
+            self._finish()
+        if self._status_thread is not None:
+            self._status_thread.join(timeout=5.0)
+        for sink in self._sinks:
+            try:
+                sink.close()
+            except Exception:
+                log.exception("sink %s failed to close", sink.name)
+        self.store.close()
+
+    def _finish(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self.stats.skipped_windows = self._worker.skipped
+        try:
+            self._engine.flush()
+        except Exception:
+            log.exception("could not end the open incidents")
+        if self.source is not None:
+            self.source.close()
+        if self._pose is not None:
+            self._pose.close()
+            self._pose = None
+        self.finished.set()
+
+    # ------------------------------------------------------------------ sampling loop
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                assert self.source is not None
+                self._run_source(self.source)
+                with self._lock:
+                    nxt, self._switch_to = self._switch_to, None
+                if nxt is None:
+                    break
+                self.source.close()
+                try:
+                    self.source = self.open_source(nxt)
+                    self.source_text = nxt
+                    self.spec = parse_source(nxt)
+                    self.source_description = self.spec.describe()
+                    self._engine.source = self.source_description
+                    self._engine.flush()
+                    log.info("switched to %s", self.source_description)
+                except Exception as exc:
+                    self.error = str(exc)
+                    log.error("cannot switch to %s: %s", nxt, exc)
+                    break
+        except Exception as exc:
+            self.error = f"{exc.__class__.__name__}: {exc}"
+            log.exception("the pipeline stopped on an error")
+        finally:
+            self._finish()
+
+    def _run_source(self, source: Source) -> None:
+        ring = RingBuffer(CLIP_LEN)
+        builder = WindowBuilder()
+        period = 1.0 / self.sample_rate
+        next_sample: float | None = None
+        last_frame_index = -1
+        last_pose: PoseResult | None = None
+        t_start: float | None = None
+        if isinstance(source, VideoFileSource):
+            source.wanted = lambda t: next_sample is None or t >= next_sample - 1e-6
+        live = isinstance(source, LiveSource)
+        next_tick = time.monotonic()
+        frames = source.frames()
+        while not self._stop.is_set():
+            with self._lock:
+                if self._switch_to is not None:
+                    return
+            if live:
+                # sample at the window's rate: wait for the tick, take the newest frame
+                now = time.monotonic()
+                if now < next_tick:
+                    self._stop.wait(next_tick - now)
+                missed = int((time.monotonic() - next_tick) // period)
+                if missed > 0:
+                    self.stats.skipped_samples += missed
+                    next_tick += missed * period
+                next_tick += period
+                assert isinstance(source, LiveSource)
+                t0 = time.perf_counter()
+                frame = source.latest(timeout=max(period, 0.5))
+                if frame is None:
+                    continue
+                self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
+                times = [frame.time]
+            else:
+                t0 = time.perf_counter()
+                frame = next(frames, None)
+                if frame is None:
+                    return
+                self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
+                if next_sample is None:
+                    next_sample = frame.time
+                times = []
+                while next_sample <= frame.time + 1e-6:
+                    times.append(next_sample)
+                    next_sample += period
+                if not times:
+                    continue
+            self.stats.frames += 1
+            if t_start is None:
+                t_start = frame.time
+            self.stats.source_time = frame.time - t_start
+            if self.max_seconds is not None and frame.time - t_start >= self.max_seconds:
+                log.info("reached --max-seconds %.1f", self.max_seconds)
+                self._stop.set()
+                return
+            if not self._monitoring:
+                ring.clear()
+                last_frame_index = -1
+                self._broadcast("on_frame", self._preview(frame, None, None))
+                continue
+            if frame.index != last_frame_index or last_pose is None:
+                last_pose = self._pose_of(frame)
+                last_frame_index = frame.index
+            for t in times:
+                self._push_sample(ring, builder, frame, last_pose, t)
+
+    def _pose_of(self, frame: SourceFrame) -> PoseResult:
+        if frame.keypoints is not None and frame.scores is not None:
+            kp, sc = frame.keypoints, frame.scores
+            present = sc.max(axis=1) > 0 if sc.size else np.zeros(0, bool)
+            return PoseResult(kp[present].astype(np.float32), sc[present].astype(np.float32))
+        assert self._pose is not None and frame.image is not None
+        t0 = time.perf_counter()
+        res = self._pose.process(frame.image, frame.time)
+        self.stats.add("pose", (time.perf_counter() - t0) * 1e3)
+        self.stats.pose_calls += 1
+        return res
+
+    def _push_sample(self, ring: RingBuffer, builder: WindowBuilder, frame: SourceFrame,
+                     pose: PoseResult, t: float) -> None:
+        persons = self.cfg.pose.num_poses
+        kp = np.zeros((persons, NUM_KEYPOINTS, 2), dtype=np.float32)
+        sc = np.zeros((persons, NUM_KEYPOINTS), dtype=np.float32)
+        n = min(pose.num_persons, persons)
+        kp[:n] = pose.keypoints[:n]
+        sc[:n] = pose.scores[:n]
+        stored: npt.NDArray[np.uint8] | None = None
+        scale = 1.0
+        privacy = self.privacy
+        if frame.image is not None and not privacy:
+            stored, scale = downscale(frame.image, self.cfg.window.store_side)
+        ring.push(Sample(t, stored, scale, kp, sc, frame.size, n))
+        self.stats.samples += 1
+        self._broadcast("on_frame", self._preview(frame, pose, self._last_box))
+        if ring.full and ring.pushed >= self.stride:
+            ring.pushed = 0
+            t0 = time.perf_counter()
+            samples = ring.samples()
+            persons_seen = sum(s.persons > 0 for s in samples)
+            if persons_seen == 0:
+                job = _Job(None, t, samples[0].time, time.monotonic(), True)
+            else:
+                with_rgb = not privacy and all(
+                    samples[i].frame is not None for i in range(0, CLIP_LEN, CLIP_LEN // 16))
+                window = builder.build(samples, with_rgb=with_rgb)
+                self._last_box = window.box.as_tuple()
+                job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb)
+            self.stats.add("window", (time.perf_counter() - t0) * 1e3)
+            assert self._worker is not None
+            # files --fast: wait for the model (every window evaluated, deterministic);
+            # live and realtime: replace a waiting window (skipped, counted).
+            block = not (self.spec.live or self.realtime)
+            self._worker.submit(job, block=block)
+            self.stats.skipped_windows = self._worker.skipped
+
+    _last_box: tuple[int, int, int, int] | None = None
+
+    def _preview(self, frame: SourceFrame, pose: PoseResult | None,
+                 box: tuple[int, int, int, int] | None) -> FramePreview:
+        empty_kp = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
+        empty_sc = np.zeros((0, NUM_KEYPOINTS), np.float32)
+        return FramePreview(
+            time=frame.time,
+            image=None if self.privacy else frame.image,
+            size=frame.size,
+            keypoints=pose.keypoints if pose is not None else empty_kp,
+            scores=pose.scores if pose is not None else empty_sc,
+            box=box,
+        )
+
+    # ------------------------------------------------------------------ inference
+    def _handle_job(self, job: _Job) -> None:
+        if job.window is None:
+            self._engine.observe(job.end_time, None, person_present=False,
+                                 window_start=job.start_time)
+            self._deliver(job, None, np.zeros(len(self.class_names), np.float32), 0.0, False)
+            return
+        w = job.window
+        pred = self.runner.predict(w.pose, None if job.pose_only else w.rgb)
+        self.stats.windows += 1
+        self.stats.add("inference", pred.latency_ms)
+        probs = softmax(pred.logits)
+        smoothed = self._engine.observe(job.end_time, probs, person_present=True,
+                                        window_start=job.start_time)
+        self._deliver(job, probs, smoothed if smoothed is not None else probs, pred.latency_ms,
+                      True)
+
+    def _deliver(self, job: _Job, probs: npt.NDArray[np.float32] | None,
+                 smoothed: npt.NDArray[np.float32], latency: float, present: bool) -> None:
+        result = WindowResult(
+            time=job.end_time, start_time=job.start_time,
+            probs=probs if probs is not None else np.zeros_like(smoothed),
+            smoothed=smoothed, class_names=self.class_names, person_present=present,
+            pose_only=job.pose_only, latency_ms=latency, source=self.source_description)
+        self._last_result = result
+        self._broadcast("on_window", result)
+        decision = (time.monotonic() - job.built_wall) * 1e3
+        self.stats.decision_ms = decision
+        self.stats.max_decision_ms = max(self.stats.max_decision_ms, decision)
+
+    # ------------------------------------------------------------------ status
+    def status(self) -> PipelineStatus:
+        src = self.source
+        label, conf = self._engine.current
+        return PipelineStatus(
+            source=self.source_description,
+            source_fps=float(src.fps) if src is not None else 0.0,
+            sample_rate_hz=self.sample_rate,
+            pose_ms=round(self.stats.pose_ms, 2),
+            inference_ms=round(self.stats.inference_ms, 2),
+            dropped_frames=int(src.dropped) if src is not None else 0,
+            skipped_windows=self.stats.skipped_windows,
+            windows=self.stats.windows,
+            model_name=self.model_name,
+            provider=self.runner.providers[0],
+            privacy=self.privacy,
+            monitoring=self._monitoring,
+            person_present=bool(self._last_result and self._last_result.person_present),
+            person_down=self._engine.person_down,
+            current_activity=label,
+            confidence=round(conf, 4),
+            extra={"skipped_samples": self.stats.skipped_samples,
+                   "decision_ms": round(self.stats.decision_ms, 1),
+                   "untrained_model": self.runner.untrained,
+                   "error": self.error},
+        )
+
+    def _status_loop(self) -> None:
+        while not self.finished.wait(1.0):
+            self._broadcast("on_status", self.status())
+        self._broadcast("on_status", self.status())

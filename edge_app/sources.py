@@ -1,0 +1,451 @@
+"""Frame sources, parsed once from one string.
+
+``0`` / ``/dev/video0``: a camera; ``rtsp://``, ``http(s)://``, ``rtmp://``: a stream;
+``gst:PIPELINE``: a GStreamer pipeline (needs an OpenCV built with GStreamer, as on
+Jetson); ``*.pkl`` / ``*.pickle``: a recorded keypoint file (PYSKL format) replayed
+without RGB; anything else: a video file.
+
+Every source yields ``SourceFrame``s through one iterator contract. Live sources run a
+capture thread that keeps only the newest frame (counting the ones dropped) and reopen
+with exponential backoff when the camera or stream goes away. Files run paced
+(``realtime``) or as fast as possible.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import pickle
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from model.contract import NUM_KEYPOINTS
+
+__all__ = [
+    "KeypointReplaySource",
+    "LiveSource",
+    "Source",
+    "SourceError",
+    "SourceFrame",
+    "SourceSpec",
+    "VideoFileSource",
+    "open_source",
+    "parse_source",
+]
+
+log = logging.getLogger(__name__)
+
+SourceKind = Literal["camera", "stream", "gstreamer", "keypoints", "file"]
+_STREAM = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|tcp)://", re.IGNORECASE)
+_VIDEO_DEV = re.compile(r"^/dev/video(\d+)$")
+
+
+class SourceError(RuntimeError):
+    """The source cannot be opened or read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """A parsed source string."""
+
+    kind: SourceKind
+    target: str
+    index: int | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.kind in ("camera", "stream", "gstreamer")
+
+    def describe(self) -> str:
+        if self.kind == "camera":
+            return f"camera {self.index}"
+        if self.kind == "stream":
+            return _redact_url(self.target)
+        if self.kind == "gstreamer":
+            return "gstreamer pipeline"
+        return Path(self.target).name
+
+
+@dataclass
+class SourceFrame:
+    """One frame: RGB image (None for keypoint replays), time in the source timeline (s).
+
+    Keypoint replays carry ``keypoints`` ``(M, 17, 2)`` pixels and ``scores`` ``(M, 17)``.
+    """
+
+    image: npt.NDArray[np.uint8] | None
+    time: float
+    index: int
+    size: tuple[int, int]  # (width, height)
+    keypoints: npt.NDArray[np.float32] | None = None
+    scores: npt.NDArray[np.float32] | None = None
+
+
+def _redact_url(url: str) -> str:
+    return re.sub(r"//([^/@:]+):([^/@]+)@", r"//\1:***@", url)
+
+
+def parse_source(text: str) -> SourceSpec:
+    """Parse a source string (see the module docstring); does not open anything."""
+    s = text.strip()
+    if not s:
+        raise SourceError("empty source: give a camera index (0), a video file, an rtsp:// URL, "
+                          "gst:PIPELINE or a keypoint .pkl")
+    if s.isdigit():
+        return SourceSpec("camera", s, int(s))
+    m = _VIDEO_DEV.match(s)
+    if m:
+        return SourceSpec("camera", s, int(m.group(1)))
+    if s.lower().startswith("gst:"):
+        return SourceSpec("gstreamer", s[4:].strip())
+    if _STREAM.match(s):
+        return SourceSpec("stream", s)
+    if s.lower().endswith((".pkl", ".pickle")):
+        return SourceSpec("keypoints", s)
+    return SourceSpec("file", s)
+
+
+def _bgr_to_rgb(frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    if frame.ndim == 2:
+        frame = np.repeat(frame[:, :, None], 3, axis=2)
+    return np.ascontiguousarray(frame[:, :, 2::-1])
+
+
+class Source:
+    """Base: iterate ``SourceFrame``s; ``close()`` releases the device or file."""
+
+    spec: SourceSpec
+    fps: float = 0.0
+    dropped: int = 0
+
+    def frames(self) -> Iterator[SourceFrame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def description(self) -> str:
+        return self.spec.describe()
+
+
+# --------------------------------------------------------------------------- files
+
+
+class VideoFileSource(Source):
+    """A video file. ``realtime``: paced at the file's fps; else as fast as possible.
+
+    ``wanted(t)`` lets the consumer skip decoding frames it will not use (``grab`` only).
+    """
+
+    def __init__(self, spec: SourceSpec, *, realtime: bool, loop: bool = False,
+                 stop: threading.Event | None = None) -> None:
+        import cv2
+
+        self.spec = spec
+        path = Path(spec.target)
+        if not path.is_file():
+            raise SourceError(f"video file {path} does not exist")
+        cap = cv2.VideoCapture(str(path))
+        if not cap.isOpened():
+            raise SourceError(f"cannot open video file {path}: not a video OpenCV can decode "
+                              "(corrupt, or an unsupported codec)")
+        ok, first = cap.read()
+        if not ok or first is None:
+            cap.release()
+            raise SourceError(f"video file {path} has no readable frames (corrupt or empty)")
+        cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+        fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        if not (0.5 <= fps <= 240.0):
+            log.warning("%s reports %.2f fps; assuming 25", path.name, fps)
+            fps = 25.0
+        self._cap = cap
+        self.fps = fps
+        self.realtime = realtime
+        self.loop = loop
+        self.frame_count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.size = (int(first.shape[1]), int(first.shape[0]))
+        self._stop = stop or threading.Event()
+        self.wanted: Callable[[float], bool] = lambda _t: True
+
+    @property
+    def duration(self) -> float:
+        return self.frame_count / self.fps if self.fps else 0.0
+
+    def frames(self) -> Iterator[SourceFrame]:
+        import cv2
+
+        start_wall = time.monotonic()
+        index = 0
+        offset = 0.0  # time added per loop of the file
+        while not self._stop.is_set():
+            t = offset + index / self.fps
+            if self.realtime:
+                delay = start_wall + t - time.monotonic()
+                if delay > 0:
+                    self._stop.wait(delay)
+            if not self.wanted(t):
+                ok = self._cap.grab()
+                frame = None
+            else:
+                ok, frame = self._cap.read()
+            if not ok:
+                if self.loop and index > 0:
+                    self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    offset = t
+                    index = 0
+                    continue
+                if index < self.frame_count - 1:
+                    log.warning("video %s ended early at frame %d of %d (truncated?)",
+                                self.spec.target, index, self.frame_count)
+                return
+            if frame is not None:
+                yield SourceFrame(_bgr_to_rgb(np.asarray(frame, np.uint8)), t, index, self.size)
+            index += 1
+
+    def close(self) -> None:
+        self._cap.release()
+
+
+# --------------------------------------------------------------------------- keypoints
+
+
+class KeypointReplaySource(Source):
+    """A PYSKL pickle replayed without RGB: annotations in order, each at its ``fps`` (30)."""
+
+    def __init__(self, spec: SourceSpec, *, realtime: bool,
+                 stop: threading.Event | None = None) -> None:
+        self.spec = spec
+        path = Path(spec.target)
+        if not path.is_file():
+            raise SourceError(f"keypoint file {path} does not exist")
+        try:
+            with path.open("rb") as f:
+                data = pickle.load(f)
+        except Exception as exc:
+            raise SourceError(f"cannot read keypoint file {path}: {exc.__class__.__name__}: "
+                              f"{exc} (expected a PYSKL annotation pickle)") from exc
+        annos = data.get("annotations") if isinstance(data, dict) else data
+        if not isinstance(annos, list) or not annos or not isinstance(annos[0], dict) or (
+                "keypoint" not in annos[0]):
+            raise SourceError(f"keypoint file {path} is not a PYSKL annotation pickle (needs a "
+                              "list of annotations with 'keypoint' [M,T,17,2])")
+        self.annotations: list[dict[str, Any]] = annos
+        self.realtime = realtime
+        self._stop = stop or threading.Event()
+        self.fps = float(annos[0].get("fps", 30.0))
+        shape = annos[0].get("img_shape", (1080, 1920))
+        self.size = (int(shape[1]), int(shape[0]))
+
+    def frames(self) -> Iterator[SourceFrame]:
+        start_wall = time.monotonic()
+        t0 = 0.0
+        index = 0
+        for anno in self.annotations:
+            kp = np.asarray(anno["keypoint"], dtype=np.float32)
+            if kp.ndim != 4 or kp.shape[2] != NUM_KEYPOINTS:
+                log.warning("skipping annotation %s: keypoint shape %s is not (M,T,17,2)",
+                            anno.get("frame_dir"), kp.shape)
+                continue
+            sc = anno.get("keypoint_score")
+            scores = (np.asarray(sc, dtype=np.float32) if sc is not None
+                      else np.ones(kp.shape[:3], dtype=np.float32))
+            fps = float(anno.get("fps", 30.0))
+            h, w = anno.get("img_shape", (self.size[1], self.size[0]))
+            for t_idx in range(kp.shape[1]):
+                if self._stop.is_set():
+                    return
+                t = t0 + t_idx / fps
+                if self.realtime:
+                    delay = start_wall + t - time.monotonic()
+                    if delay > 0:
+                        self._stop.wait(delay)
+                yield SourceFrame(None, t, index, (int(w), int(h)), kp[:, t_idx], scores[:, t_idx])
+                index += 1
+            t0 += kp.shape[1] / fps
+
+
+# --------------------------------------------------------------------------- live
+
+
+class LiveSource(Source):
+    """Camera, stream or GStreamer pipeline read in a capture thread.
+
+    The thread keeps only the newest frame; frames overwritten before the consumer took
+    them are counted in ``dropped``. When reading fails the device is reopened with
+    exponential backoff (``reconnect_initial_s`` doubling up to ``reconnect_max_s``).
+    Times are epoch seconds.
+    """
+
+    def __init__(
+        self,
+        spec: SourceSpec,
+        *,
+        reconnect_initial_s: float = 0.5,
+        reconnect_max_s: float = 30.0,
+        width: int | None = None,
+        height: int | None = None,
+        stop: threading.Event | None = None,
+        opener: Callable[[], Any] | None = None,
+    ) -> None:
+        self.spec = spec
+        self._stop = stop or threading.Event()
+        self._initial = reconnect_initial_s
+        self._max = reconnect_max_s
+        self._width, self._height = width, height
+        self._opener = opener or self._open_capture
+        self._cond = threading.Condition()
+        self._latest: tuple[npt.NDArray[np.uint8], float] | None = None
+        self._taken = True
+        self.dropped = 0
+        self.reconnects = 0
+        self.connected = False
+        self.fps = 0.0
+        self._index = 0
+        cap = self._opener()
+        if cap is None or not cap.isOpened():
+            raise SourceError(self._open_error())
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            cap.release()
+            raise SourceError(self._open_error(read=True))
+        self._cap = cap
+        self.size = (int(frame.shape[1]), int(frame.shape[0]))
+        self.connected = True
+        self._thread = threading.Thread(target=self._run, name="capture", daemon=True)
+        self._thread.start()
+
+    def _open_error(self, read: bool = False) -> str:
+        what = "opens but gives no frames" if read else "cannot be opened"
+        if self.spec.kind == "camera":
+            return (f"camera {self.spec.index} {what}: is it connected, and is /dev/video"
+                    f"{self.spec.index} readable by this user (group 'video')?")
+        if self.spec.kind == "gstreamer":
+            return (f"GStreamer pipeline {what}: check the pipeline with gst-launch-1.0, and that "
+                    "OpenCV has GStreamer (PyPI's OpenCV does not; use the system OpenCV on "
+                    "Jetson; `python -m edge_app doctor` tells)")
+        return (f"stream {self.spec.describe()} {what}: check the URL, credentials and that the "
+                "camera is reachable")
+
+    def _open_capture(self) -> Any:
+        import cv2
+
+        if self.spec.kind == "camera":
+            assert self.spec.index is not None
+            cap = cv2.VideoCapture(self.spec.index)
+            if self._width:
+                cap.set(cv2.CAP_PROP_FRAME_WIDTH, self._width)
+            if self._height:
+                cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self._height)
+        elif self.spec.kind == "gstreamer":
+            cap = cv2.VideoCapture(self.spec.target, cv2.CAP_GSTREAMER)
+        else:
+            cap = cv2.VideoCapture(self.spec.target)
+        with contextlib.suppress(Exception):  # not every backend supports it
+            cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
+        return cap
+
+    def _run(self) -> None:
+        backoff = self._initial
+        last_t = None
+        while not self._stop.is_set():
+            ok, frame = self._cap.read()
+            if ok and frame is not None:
+                now = time.time()
+                if last_t is not None and now > last_t:
+                    inst = 1.0 / (now - last_t)
+                    self.fps = inst if self.fps == 0 else 0.9 * self.fps + 0.1 * inst
+                last_t = now
+                backoff = self._initial
+                with self._cond:
+                    if not self._taken:
+                        self.dropped += 1
+                    self._latest = (_bgr_to_rgb(frame), now)
+                    self._taken = False
+                    self._cond.notify_all()
+                continue
+            # lost: reopen with backoff
+            if self.connected:
+                log.warning("%s stopped delivering frames; reconnecting", self.spec.describe())
+            self.connected = False
+            self._cap.release()
+            while not self._stop.is_set():
+                self._stop.wait(backoff)
+                if self._stop.is_set():
+                    return
+                cap = self._opener()
+                if cap is not None and cap.isOpened():
+                    self._cap = cap
+                    self.connected = True
+                    self.reconnects += 1
+                    log.info("%s reconnected", self.spec.describe())
+                    break
+                if cap is not None:
+                    cap.release()
+                log.info("%s still unavailable; next try in %.1f s", self.spec.describe(),
+                         min(backoff * 2, self._max))
+                backoff = min(backoff * 2, self._max)
+            last_t = None
+
+    def latest(self, timeout: float = 1.0) -> SourceFrame | None:
+        """The newest frame not yet taken, waiting up to ``timeout`` s; None if none came."""
+        with self._cond:
+            if self._taken:
+                self._cond.wait(timeout)
+            if self._latest is None or self._taken:
+                return None
+            image, t = self._latest
+            self._taken = True
+            self._index += 1
+            h, w = image.shape[:2]
+            return SourceFrame(image, t, self._index, (w, h))
+
+    def frames(self) -> Iterator[SourceFrame]:
+        while not self._stop.is_set():
+            f = self.latest(timeout=0.5)
+            if f is not None:
+                yield f
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._thread.join(timeout=5.0)
+        self._cap.release()
+
+
+def open_source(
+    text: str,
+    *,
+    realtime: bool,
+    loop: bool = False,
+    reconnect_initial_s: float = 0.5,
+    reconnect_max_s: float = 30.0,
+    width: int | None = None,
+    height: int | None = None,
+    stop: threading.Event | None = None,
+) -> Source:
+    """Parse and open a source; raises ``SourceError`` with a one-line reason."""
+    spec = parse_source(text)
+    if spec.kind == "file":
+        return VideoFileSource(spec, realtime=realtime, loop=loop, stop=stop)
+    if spec.kind == "keypoints":
+        return KeypointReplaySource(spec, realtime=realtime, stop=stop)
+    if spec.kind == "gstreamer":
+        from edge_app.platform import opencv_has_gstreamer
+
+        if not opencv_has_gstreamer():
+            raise SourceError("this OpenCV has no GStreamer support, so gst: sources cannot "
+                              "open. On Jetson use the system OpenCV (python3-opencv from "
+                              "JetPack) in the app's environment; on PCs use a camera index "
+                              "or rtsp:// URL instead")
+    return LiveSource(spec, reconnect_initial_s=reconnect_initial_s,
+                      reconnect_max_s=reconnect_max_s, width=width, height=height, stop=stop)
