@@ -297,53 +297,100 @@ class Pipeline:
             self._finish()
 
     def _run_source(self, source: Source) -> None:
+        if isinstance(source, LiveSource):
+            self._run_live(source)
+        else:
+            self._run_file(source)
+
+    def _sample(self, ring: RingBuffer, builder: WindowBuilder, frame: SourceFrame,
+                times: list[float]) -> None:
+        """Pose of ``frame`` (once per frame) and one sample per time in ``times``."""
+        if not times:
+            return
+        if not self._monitoring:
+            ring.clear()
+            self._broadcast("on_frame", self._preview(frame, None, None))
+            return
+        if self._pose_frame is not frame:
+            self._pose_result = self._pose_of(frame)
+            self._pose_frame = frame
+        assert self._pose_result is not None
+        for t in times:
+            self._push_sample(ring, builder, frame, self._pose_result, t)
+
+    _pose_frame: SourceFrame | None = None
+    _pose_result: PoseResult | None = None
+
+    def _run_file(self, source: Source) -> None:
+        """Files and keypoint replays: each sample takes the latest frame at or before it."""
         ring = RingBuffer(CLIP_LEN)
         builder = WindowBuilder()
         period = 1.0 / self.sample_rate
         next_sample: float | None = None
-        last_frame_index = -1
-        last_pose: PoseResult | None = None
-        t_start: float | None = None
+        frame_period = 1.0 / source.fps if source.fps > 0 else 0.0
         if isinstance(source, VideoFileSource):
-            source.wanted = lambda t: next_sample is None or t >= next_sample - 1e-6
-        live = isinstance(source, LiveSource)
-        next_tick = time.monotonic()
+            # decode only frames some sample will use: s in [t, t + frame period)
+            source.wanted = lambda t: next_sample is None or next_sample < t + frame_period - 1e-9
+        prev: SourceFrame | None = None
+        t_start: float | None = None
+        limit = float("inf")
         frames = source.frames()
         while not self._stop.is_set():
             with self._lock:
                 if self._switch_to is not None:
                     return
-            if live:
-                # sample at the window's rate: wait for the tick, take the newest frame
-                now = time.monotonic()
-                if now < next_tick:
-                    self._stop.wait(next_tick - now)
-                missed = int((time.monotonic() - next_tick) // period)
-                if missed > 0:
-                    self.stats.skipped_samples += missed
-                    next_tick += missed * period
-                next_tick += period
-                assert isinstance(source, LiveSource)
-                t0 = time.perf_counter()
-                frame = source.latest(timeout=max(period, 0.5))
-                if frame is None:
-                    continue
-                self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
-                times = [frame.time]
-            else:
-                t0 = time.perf_counter()
-                frame = next(frames, None)
-                if frame is None:
-                    return
-                self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
-                if next_sample is None:
-                    next_sample = frame.time
+            t0 = time.perf_counter()
+            frame = next(frames, None)
+            self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
+            if t_start is None and frame is not None:
+                t_start = frame.time
+                next_sample = frame.time
+                if self.max_seconds is not None:
+                    limit = t_start + self.max_seconds
+            if prev is not None and next_sample is not None:
+                # samples up to this frame (or, at the end, one frame period past the last)
+                until = frame.time if frame is not None else prev.time + max(frame_period, 1e-6)
+                until = min(until, limit)
                 times = []
-                while next_sample <= frame.time + 1e-6:
+                while next_sample < until - 1e-9:
                     times.append(next_sample)
                     next_sample += period
-                if not times:
-                    continue
+                self._sample(ring, builder, prev, times)
+            if frame is None:
+                return
+            self.stats.frames += 1
+            assert t_start is not None
+            self.stats.source_time = frame.time - t_start
+            if frame.time >= limit:
+                log.info("reached --max-seconds %.1f", self.max_seconds)
+                self._stop.set()
+                return
+            prev = frame
+
+    def _run_live(self, source: LiveSource) -> None:
+        """Live sources: at every tick of the sample clock, the newest frame."""
+        ring = RingBuffer(CLIP_LEN)
+        builder = WindowBuilder()
+        period = 1.0 / self.sample_rate
+        next_tick = time.monotonic()
+        t_start: float | None = None
+        while not self._stop.is_set():
+            with self._lock:
+                if self._switch_to is not None:
+                    return
+            now = time.monotonic()
+            if now < next_tick:
+                self._stop.wait(next_tick - now)
+            missed = int((time.monotonic() - next_tick) // period)
+            if missed > 0:  # pose fell behind the sample clock: samples skipped, counted
+                self.stats.skipped_samples += missed
+                next_tick += missed * period
+            next_tick += period
+            t0 = time.perf_counter()
+            frame = source.latest(timeout=max(period, 0.5))
+            if frame is None:
+                continue
+            self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
             self.stats.frames += 1
             if t_start is None:
                 t_start = frame.time
@@ -352,16 +399,7 @@ class Pipeline:
                 log.info("reached --max-seconds %.1f", self.max_seconds)
                 self._stop.set()
                 return
-            if not self._monitoring:
-                ring.clear()
-                last_frame_index = -1
-                self._broadcast("on_frame", self._preview(frame, None, None))
-                continue
-            if frame.index != last_frame_index or last_pose is None:
-                last_pose = self._pose_of(frame)
-                last_frame_index = frame.index
-            for t in times:
-                self._push_sample(ring, builder, frame, last_pose, t)
+            self._sample(ring, builder, frame, [frame.time])
 
     def _pose_of(self, frame: SourceFrame) -> PoseResult:
         if frame.keypoints is not None and frame.scores is not None:

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+import pickle
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_app.sources import (
+    KeypointReplaySource,
+    LiveSource,
+    SourceError,
+    open_source,
+    parse_source,
+)
+from tests.edge_app.conftest import DEMO_VIDEO
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "index"),
+    [("0", "camera", 0), ("/dev/video2", "camera", 2), ("rtsp://u:p@cam/stream", "stream", None),
+     ("http://cam/mjpg", "stream", None), ("gst:videotestsrc ! appsink", "gstreamer", None),
+     ("clips.pkl", "keypoints", None), ("video.mp4", "file", None)],
+)
+def test_parse_source(text: str, kind: str, index: int | None) -> None:
+    spec = parse_source(text)
+    assert spec.kind == kind and spec.index == index
+    assert "p@" not in spec.describe()  # credentials never in logs
+
+
+def test_missing_and_corrupt_files_are_one_line_errors(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="does not exist"):
+        open_source(str(tmp_path / "nope.mp4"), realtime=False)
+    bad = tmp_path / "corrupt.mp4"
+    bad.write_bytes(b"\x00\x01garbage" * 100)
+    with pytest.raises(SourceError) as e:
+        open_source(str(bad), realtime=False)
+    assert "\n" not in str(e.value)
+    with pytest.raises(SourceError, match="empty source"):
+        parse_source("  ")
+
+
+def test_missing_camera_is_a_clear_error() -> None:
+    with pytest.raises(SourceError, match="camera 7"):
+        open_source("7", realtime=True, reconnect_initial_s=0.01)
+
+
+def test_gstreamer_without_support_says_so() -> None:
+    from edge_app.platform import opencv_has_gstreamer
+
+    if opencv_has_gstreamer():
+        pytest.skip("this OpenCV has GStreamer")
+    with pytest.raises(SourceError, match="no GStreamer"):
+        open_source("gst:videotestsrc ! appsink", realtime=True)
+
+
+def test_video_file_fast_and_paced() -> None:
+    src = open_source(str(DEMO_VIDEO), realtime=False)
+    assert src.fps == pytest.approx(10.0)
+    frames = []
+    for f in src.frames():
+        frames.append(f)
+        if len(frames) == 20:
+            break
+    src.close()
+    assert frames[0].image is not None and frames[0].image.shape == (432, 768, 3)
+    assert [f.time for f in frames[:3]] == pytest.approx([0.0, 0.1, 0.2])
+    paced = open_source(str(DEMO_VIDEO), realtime=True)
+    t0 = time.monotonic()
+    n = 0
+    for _ in paced.frames():
+        n += 1
+        if n == 6:
+            break
+    paced.close()
+    assert time.monotonic() - t0 >= 0.45  # 6 frames at 10 fps take 0.5 s
+
+
+def test_keypoint_replay(tmp_path: Path) -> None:
+    kp = np.random.default_rng(0).uniform(0, 100, (1, 5, 17, 2)).astype(np.float32)
+    data = {"split": {}, "annotations": [
+        {"frame_dir": "a", "label": 0, "keypoint": kp, "keypoint_score": np.ones((1, 5, 17)),
+         "img_shape": (240, 320), "total_frames": 5, "fps": 10},
+        {"frame_dir": "b", "label": 1, "keypoint": kp[:, :3], "img_shape": (240, 320),
+         "total_frames": 3},
+    ]}
+    path = tmp_path / "k.pkl"
+    path.write_bytes(pickle.dumps(data))
+    src = open_source(str(path), realtime=False)
+    assert isinstance(src, KeypointReplaySource)
+    frames = list(src.frames())
+    assert len(frames) == 8 and all(f.image is None for f in frames)
+    assert frames[5].time == pytest.approx(0.5)  # second annotation starts after 5 frames @10
+    assert frames[6].time == pytest.approx(0.5 + 1 / 30)  # default 30 fps
+    np.testing.assert_array_equal(frames[1].keypoints, kp[:, 1])
+    path.write_bytes(pickle.dumps({"foo": 1}))
+    with pytest.raises(SourceError, match="PYSKL"):
+        open_source(str(path), realtime=False)
+
+
+class _FakeCap:
+    """A camera that gives ``n`` frames, then fails (unplugged)."""
+
+    def __init__(self, n: int, opened: bool = True) -> None:
+        self.n = n
+        self.opened = opened
+
+    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+        return self.opened
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.n <= 0:
+            return False, None
+        self.n -= 1
+        time.sleep(0.005)
+        return True, np.full((48, 64, 3), 100, np.uint8)
+
+    def release(self) -> None:
+        self.opened = False
+
+
+def test_camera_that_disappears_and_comes_back() -> None:
+    opens: list[int] = []
+    plan = [_FakeCap(5), _FakeCap(0, opened=False), _FakeCap(0, opened=False), _FakeCap(10**6)]
+
+    def opener() -> _FakeCap:
+        opens.append(1)
+        return plan[min(len(opens) - 1, len(plan) - 1)]
+
+    stop = threading.Event()
+    src = LiveSource(parse_source("0"), reconnect_initial_s=0.02, reconnect_max_s=0.1,
+                     stop=stop, opener=opener)
+    try:
+        deadline = time.monotonic() + 5
+        while src.reconnects < 1 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert src.reconnects == 1 and src.connected
+        frame = src.latest(timeout=1.0)
+        assert frame is not None and frame.image is not None
+        assert len(opens) == 4  # first open, two failed reopens, success
+        time.sleep(0.1)  # frames keep coming while nobody takes them: counted as dropped
+        assert src.dropped > 0
+    finally:
+        src.close()
