@@ -136,6 +136,11 @@ class Pipeline:
 
     # ------------------------------------------------------------------ controls
     @property
+    def controls(self) -> Pipeline:
+        """The pipeline is its own ``Controls`` (privacy, monitoring, acks, source)."""
+        return self
+
+    @property
     def privacy(self) -> bool:
         return self._privacy or self.spec.kind == "keypoints"
 

@@ -107,7 +107,7 @@ class _FakeCap:
         self.n = n
         self.opened = opened
 
-    def isOpened(self) -> bool:  # noqa: N802 - OpenCV's name
+    def isOpened(self) -> bool:
         return self.opened
 
     def read(self) -> tuple[bool, np.ndarray | None]:
