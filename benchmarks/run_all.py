@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("heatmaps.py", "model_latency.py")
+BENCHMARKS = ("heatmaps.py", "model_latency.py", "pipeline.py")
 
 if __name__ == "__main__":
     for name in BENCHMARKS:
