@@ -113,14 +113,20 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if cfg.mqtt.enabled:
         try:
-            from edge_app.mqtt import MqttSink
+            from edge_app.mqtt import MqttSetupError, MqttSink
         except ImportError as exc:
             log.error("MQTT is enabled but not available: %s", exc)
+            pipeline.stop()
             return 2
         from edge_app import __version__
 
-        mqtt_sink = MqttSink(cfg, pipeline.store, pipeline, model_name=pipeline.model_name,
-                             class_names=pipeline.class_names, sw_version=__version__)
+        try:
+            mqtt_sink = MqttSink(cfg, pipeline.store, pipeline, model_name=pipeline.model_name,
+                                 class_names=pipeline.class_names, sw_version=__version__)
+        except MqttSetupError as exc:
+            log.error("%s", exc)
+            pipeline.stop()
+            return 2
         pipeline.add_sink(mqtt_sink)
         mqtt_sink.start()
     if use_dash:

@@ -521,11 +521,21 @@ class Pipeline:
             person_down=self._engine.person_down,
             current_activity=label,
             confidence=round(conf, 4),
-            extra={"skipped_samples": self.stats.skipped_samples,
+            extra={"mqtt": self._mqtt_state(),
+                   "skipped_samples": self.stats.skipped_samples,
                    "decision_ms": round(self.stats.decision_ms, 1),
                    "untrained_model": self.runner.untrained,
                    "error": self.error},
         )
+
+    def _mqtt_state(self) -> str:
+        for sink in self._sinks:
+            if sink.name == "mqtt":
+                if getattr(sink, "connected", False):
+                    return "connected"
+                err = getattr(sink, "last_error", None)
+                return f"disconnected ({err})" if err else "connecting"
+        return "off"
 
     def _status_loop(self) -> None:
         while not self.finished.wait(1.0):

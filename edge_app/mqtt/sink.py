@@ -1,0 +1,613 @@
+"""The MQTT sink: events, alerts, states and diagnostics to any MQTT consumer and Home
+Assistant, with nothing lost while the broker is away.
+
+Threads:
+
+- pipeline threads call ``on_event`` / ``on_window`` / ``on_status``: they write to the
+  SQLite outbox or update the wanted states, then return (no network I/O);
+- paho's network thread (``loop_start``) runs the callbacks: connect, PUBACK, commands;
+- one sender thread (``mqtt-sender``) does all publishing: it hands outbox rows to paho in
+  order (at most ``_WINDOW`` unacknowledged), publishes retained states when they change
+  (activity/confidence/presence at most every ``mqtt.state_interval_s``), discovery,
+  diagnostics, and applies commands through ``Controls``.
+
+Ordering after a reconnect: paho re-sends the QoS 1 messages it still holds first; the
+sender waits for their PUBACKs before handing it anything new, so the backlog goes out in
+the order it was raised and a stale retained state never overwrites a fresh one. A row
+leaves the outbox only when its PUBACK arrives: delivery is *at least once*.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.client import ConnectFlags, DisconnectFlags, MQTTMessage
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+
+from edge_app.config import AppConfig
+from edge_app.mqtt.client import (
+    MqttClient,
+    MqttSetupError,
+    build_client,
+    describe_closed,
+    describe_connack,
+    describe_error,
+    uses_tls,
+)
+from edge_app.mqtt.discovery import build_discovery
+from edge_app.mqtt.outbox import Outbox, OutMessage
+from edge_app.mqtt.topics import TopicError, Topics, slug
+from edge_app.store import EventStore, StoreError
+from edge_app.types import Controls, Event, PipelineStatus, SinkBase, WindowResult
+
+__all__ = ["COMMAND_FEATURES", "DOWN_RULES", "MqttSink", "event_type_for"]
+
+log = logging.getLogger(__name__)
+
+ONLINE, STOPPED = "online", "stopped"
+ON, OFF = "ON", "OFF"
+# Incidents of these rules mean the person is down: `person_down` is ON while one is open.
+DOWN_RULES = frozenset({"fall", "long_lie"})
+_FIXED_RULES = frozenset({"fall", "long_lie", "no_person"})
+COMMAND_FEATURES = ("privacy", "monitoring")
+_TRUE = frozenset({"ON", "TRUE", "1", "YES", "ENABLE", "ENABLED"})
+_FALSE = frozenset({"OFF", "FALSE", "0", "NO", "DISABLE", "DISABLED"})
+
+_WINDOW = 100  # outbox messages handed to paho and not yet acknowledged
+_BARRIER_TIMEOUT_S = 15.0  # longest wait for paho's re-sends after a reconnect
+_TICK_S = 0.5  # the sender's longest sleep
+
+
+def event_type_for(event: Event) -> str:
+    """The Home Assistant ``event_type`` of an alert: its rule for the fixed rules (fall,
+    long_lie, no_person), else the slug of its class label."""
+    return event.rule if event.rule in _FIXED_RULES else slug(event.label)
+
+
+def _on_off(value: bool) -> str:
+    return ON if value else OFF
+
+
+class MqttSink(SinkBase):
+    """Publishes the pipeline's events and states to MQTT (see ``docs/mqtt.md``).
+
+    ``start()`` connects in the background and never blocks or raises when the broker is
+    down; ``close()`` flushes for at most ``mqtt.flush_timeout_s``, publishes ``stopped``
+    and disconnects. Raises ``MqttSetupError`` at construction only for a prefix that
+    cannot make topics.
+    """
+
+    name = "mqtt"
+    # Random delay before republishing discovery after Home Assistant comes online (s).
+    rediscovery_delay_s: tuple[float, float] = (0.5, 3.0)
+
+    def __init__(
+        self,
+        cfg: AppConfig,
+        store: EventStore,
+        controls: Controls,
+        *,
+        model_name: str,
+        class_names: Sequence[str],
+        sw_version: str,
+    ) -> None:
+        self._cfg = cfg.mqtt
+        self._controls = controls
+        try:
+            self.topics = Topics.from_config(self._cfg)
+        except TopicError as exc:
+            raise MqttSetupError(str(exc)) from None
+        self._store = store
+        self._outbox = Outbox(store, self._cfg.device_id, max_items=self._cfg.outbox_max_items,
+                              max_age_s=self._cfg.outbox_max_age_s)
+        self._discovery = json.dumps(build_discovery(
+            self._cfg, self.topics, model_name=model_name, class_names=class_names,
+            sw_version=sw_version), separators=(",", ":"))
+        self.client_id = self._cfg.client_id or f"epam-edge-{self._cfg.device_id}"
+        self._client: MqttClient | None = None
+        self._thread: threading.Thread | None = None
+
+        self._lock = threading.Lock()
+        self._cond = threading.Condition(self._lock)
+        # --- guarded by _lock
+        self._connected = False
+        self._stopping = False
+        self._resync = False
+        self._refused = False
+        self._barrier: set[int] = set()
+        self._barrier_since = 0.0
+        self._pending: dict[int, tuple[int | None, int]] = {}  # mid -> (outbox seq, qos)
+        self._early: set[int] = set()  # PUBACKs that beat publish() returning
+        self._acked: list[int] = []  # outbox seqs acknowledged, to delete
+        self._commands: list[tuple[str, bool]] = []
+        self._republish: set[str] = set()  # states to send again even if unchanged
+        self._generation = 0  # bumped on every connect and disconnect
+        self._dirty = False  # work arrived since the sender last looked
+        self._desired: dict[str, str] = {}
+        self._diagnostics: str | None = None
+        self._discovery_due: float | None = None
+        self._last_put_seq = self._outbox.last_seq()
+        self._down: set[str] = set()
+        self._last_error: str | None = None
+        self._logged_failure: str | None = None
+        # --- sender thread only
+        self._last_handed = 0
+        self._published: dict[str, str] = {}
+        self._sent_at: dict[str, float] = {}
+        self._next_prune = 0.0
+        # --- pipeline thread (on_status) only
+        self._last_diag = -1e18
+
+    # ------------------------------------------------------------------ public
+    @property
+    def connected(self) -> bool:
+        """Connected to the broker right now."""
+        return self._connected
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last connection attempt failed (one line), or None once connected."""
+        return self._last_error
+
+    @property
+    def outbox_pending(self) -> int:
+        """Messages in the outbox waiting for the broker's acknowledgement."""
+        return len(self._outbox)
+
+    def start(self) -> None:
+        """Connect in the background (``connect_async`` + ``loop_start``) and start the
+        sender. Never raises: a broker that is down or a bad TLS file is logged, and the
+        events keep going to the outbox."""
+        if self._thread is not None:
+            return
+        if self._cfg.snapshots:
+            log.warning("mqtt.snapshots is on, but this version publishes no images: only "
+                        "events and states leave the device")
+        try:
+            self._outbox.prune()
+        except (sqlite3.Error, StoreError) as exc:
+            log.error("MQTT outbox: cannot prune old messages: %s", exc)
+        privacy, monitoring = self._read_control("privacy"), self._read_control("monitoring")
+        with self._lock:
+            self._desired[self.topics.person_down] = _on_off(bool(self._down))
+            self._desired[self.topics.state("privacy")] = _on_off(privacy)
+            self._desired[self.topics.state("monitoring")] = _on_off(monitoring)
+        self._thread = threading.Thread(target=self._run, name="mqtt-sender", daemon=True)
+        self._thread.start()
+        try:
+            client = build_client(self._cfg, client_id=self.client_id,
+                                  will_topic=self.topics.availability)
+        except MqttSetupError as exc:
+            self._last_error = str(exc)
+            log.error("MQTT is not connecting: %s. Events are kept in the outbox.", exc)
+            return
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_disconnect = self._on_disconnect
+        client.on_publish = self._on_publish
+        client.on_message = self._on_message
+        client.on_pre_connect = self._on_pre_connect
+        client.max_inflight_messages_set(_WINDOW + 20)
+        log.info("MQTT: connecting to %s:%d as '%s'%s; topics under %s/; %d message(s) "
+                 "waiting in the outbox", self._cfg.host, self._cfg.port, self.client_id,
+                 " with TLS" if uses_tls(self._cfg) else "", self.topics.base,
+                 len(self._outbox))
+        try:
+            client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive_s)
+            client.loop_start()
+        except (ValueError, OSError) as exc:
+            self._last_error = describe_error(exc, self._cfg)
+            log.error("MQTT is not connecting: %s", self._last_error)
+            return
+        self._client = client
+
+    def close(self) -> None:
+        """Flush what the broker acknowledges within ``mqtt.flush_timeout_s``, publish
+        ``stopped``, disconnect. What is left stays in the outbox for the next run."""
+        client, thread = self._client, self._thread
+        if thread is None:
+            return
+        deadline = time.monotonic() + self._cfg.flush_timeout_s
+        with self._cond:
+            while (self._connected and time.monotonic() < deadline
+                   and (len(self._outbox) > len(self._acked) or self._waiting_qos_locked())):
+                self._kick_locked()
+                self._cond.wait(0.05)
+            self._stopping = True
+            self._kick_locked()
+        thread.join(timeout=5.0)
+        self._thread = None
+        if client is not None:
+            if self._connected:
+                try:
+                    info = client.publish(self.topics.availability, STOPPED, qos=1, retain=True)
+                    info.wait_for_publish(timeout=1.0)
+                except (RuntimeError, ValueError) as exc:
+                    log.debug("MQTT: could not publish 'stopped': %s", exc)
+            client.disconnect()
+            client.loop_stop()
+            self._client = None
+        self._flush_acks()
+        log.info("MQTT sink closed; %d message(s) left in the outbox for the next run",
+                 len(self._outbox))
+
+    # ------------------------------------------------------------------ Sink
+    def on_event(self, event: Event) -> None:
+        """Queue the incident message (and, for an alert's ``new``, the Home Assistant
+        event) in the outbox, in one transaction. Returns without network I/O."""
+        qos = self._cfg.qos
+        body = event.to_contract()
+        body.update(rule=event.rule, device_id=self._cfg.device_id,
+                    wall_time=event.wall_time or time.time())
+        messages = [OutMessage(self.topics.events, _dumps(body), qos, False, event.level)]
+        if event.is_alert and event.type == "new":
+            alert = {"event_type": event_type_for(event), "id": event.id,
+                     "label": event.label, "level": event.level, "score": event.score,
+                     "start_time": event.start_time, "source": event.source,
+                     "wall_time": body["wall_time"]}
+            messages.append(OutMessage(self.topics.alerts, _dumps(alert), qos, False,
+                                       event.level))
+        self._queue(messages)
+        if event.rule in DOWN_RULES:
+            with self._cond:
+                if event.type == "end":
+                    self._down.discard(event.id)
+                else:
+                    self._down.add(event.id)
+                self._desired[self.topics.person_down] = _on_off(bool(self._down))
+                self._kick_locked()
+
+    def on_window(self, result: WindowResult) -> None:
+        """Current activity, its confidence (0-100 %) and person present as retained
+        states: published when they change, at most every ``mqtt.state_interval_s``."""
+        label, score = result.top
+        present = result.person_present
+        states = {
+            self.topics.activity: label if present else "none",
+            self.topics.confidence: str(round(score * 100)) if present else "0",
+            self.topics.person_present: _on_off(present),
+        }
+        with self._cond:
+            changed = any(self._desired.get(t) != v for t, v in states.items())
+            self._desired.update(states)
+            if changed:
+                self._kick_locked()
+
+    def on_status(self, status: PipelineStatus) -> None:
+        """Privacy/monitoring states at once; diagnostics every
+        ``mqtt.diagnostics_interval_s`` (retained JSON)."""
+        now = time.monotonic()
+        diag: str | None = None
+        if now - self._last_diag >= self._cfg.diagnostics_interval_s:
+            self._last_diag = now
+            diag = _dumps({
+                "fps": round(status.source_fps, 2),
+                "sample_rate_hz": round(status.sample_rate_hz, 2),
+                "pose_ms": round(status.pose_ms, 1),
+                "inference_ms": round(status.inference_ms, 1),
+                "dropped_frames": status.dropped_frames,
+                "skipped_windows": status.skipped_windows,
+                "windows": status.windows,
+                "model": status.model_name,
+                "provider": status.provider,
+                "outbox": len(self._outbox),
+                "connected": self._connected,
+            })
+        with self._cond:
+            self._desired[self.topics.state("privacy")] = _on_off(status.privacy)
+            self._desired[self.topics.state("monitoring")] = _on_off(status.monitoring)
+            if diag is not None:
+                self._diagnostics = diag
+            self._kick_locked()
+
+    def publish_acknowledgement(self, incident_id: str, by: str) -> None:
+        """Tell Home Assistant (``alerts`` topic, ``event_type: acknowledged``) that a
+        caregiver acknowledged ``incident_id``. Queued in the outbox like an alert."""
+        incident = None
+        try:
+            incident = self._store.get(incident_id)
+        except sqlite3.Error as exc:
+            log.debug("MQTT: cannot read incident %s: %s", incident_id, exc)
+        body: dict[str, Any] = {"event_type": "acknowledged", "id": incident_id, "by": by,
+                                "at": time.time()}
+        if incident is not None:
+            body.update(label=incident.label, level=incident.level, rule=incident.rule)
+        level = incident.level if incident is not None and incident.level != "info" \
+            else "warning"
+        self._queue([OutMessage(self.topics.alerts, _dumps(body), self._cfg.qos, False,
+                                level)])
+
+    # ------------------------------------------------------------------ internals
+    def _queue(self, messages: list[OutMessage]) -> None:
+        try:
+            seqs = self._outbox.put(messages)
+        except (sqlite3.Error, StoreError) as exc:
+            log.error("MQTT outbox: cannot store %d message(s) (%s); sending them without "
+                      "persistence", len(messages), exc)
+            client = self._client
+            if client is not None:
+                for m in messages:
+                    client.publish(m.topic, m.payload, qos=m.qos, retain=m.retain)
+            return
+        with self._cond:
+            self._last_put_seq = max(self._last_put_seq, max(seqs))
+            self._kick_locked()
+
+    def _read_control(self, feature: str) -> bool:
+        try:
+            return bool(getattr(self._controls, feature))
+        except Exception:  # a controls object that fails must not stop MQTT
+            log.exception("MQTT: cannot read controls.%s", feature)
+            return False
+
+    def _waiting_qos_locked(self) -> bool:
+        return any(qos > 0 for _, qos in self._pending.values())
+
+    def _note_failure(self, message: str) -> None:
+        with self._lock:
+            self._last_error = message
+            repeat = message == self._logged_failure
+            self._logged_failure = message
+        if repeat:
+            log.debug("%s (still retrying)", message)
+        else:
+            log.error("%s. Retrying in the background; alerts are kept in the outbox (%d "
+                      "queued).", message, len(self._outbox))
+
+    # paho callbacks (network thread) -------------------------------------------------
+    def _on_pre_connect(self, client: mqtt.Client, userdata: Any) -> None:
+        self._refused = False
+
+    def _on_connect(self, client: mqtt.Client, userdata: Any, flags: ConnectFlags,
+                    reason: ReasonCode, properties: Properties | None) -> None:
+        if reason.is_failure:
+            self._refused = True
+            self._note_failure(describe_connack(reason, self._cfg))
+            return
+        with self._cond:
+            self._connected = True
+            self._generation += 1
+            self._last_error = None
+            self._logged_failure = None
+            self._barrier = {mid for mid, (_, qos) in self._pending.items() if qos > 0}
+            self._barrier_since = time.monotonic()
+            self._resync = True
+            waiting = len(self._outbox) - len(self._acked)
+        log.info("MQTT connected to %s:%d as '%s'; %d queued message(s) to send",
+                 self._cfg.host, self._cfg.port, self.client_id, max(0, waiting))
+        info = client.publish(self.topics.availability, ONLINE, qos=1, retain=True)
+        self._track(info.mid, None, 1)
+        subs = [(self.topics.command(f), 1) for f in COMMAND_FEATURES]
+        if self._cfg.discovery:
+            subs.append((self.topics.ha_status, 1))
+        client.subscribe(subs)
+        with self._cond:
+            self._kick_locked()
+
+    def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
+        exc = client.last_error if isinstance(client, MqttClient) else None
+        self._note_failure(describe_error(exc, self._cfg) if exc is not None else
+                           f"cannot connect to MQTT broker {self._cfg.host}:{self._cfg.port}")
+
+    def _on_disconnect(self, client: mqtt.Client, userdata: Any, flags: DisconnectFlags,
+                       reason: ReasonCode, properties: Properties | None) -> None:
+        with self._cond:
+            was = self._connected
+            self._connected = False
+            self._generation += 1
+            for mid in [m for m, (_, qos) in self._pending.items() if qos == 0]:
+                del self._pending[mid]
+            stopping = self._stopping
+        if was and not stopping:
+            why = "closed by the broker or the network" if reason.value == 128 else str(reason)
+            log.warning("MQTT connection to %s:%d lost (%s); events are kept in the outbox "
+                        "(%d queued) and sent in order when it returns", self._cfg.host,
+                        self._cfg.port, why, len(self._outbox))
+        elif not was and not self._refused and not stopping:
+            detail = client.last_log_error if isinstance(client, MqttClient) else None
+            self._note_failure(describe_closed(self._cfg, detail))
+
+    def _on_publish(self, client: mqtt.Client, userdata: Any, mid: int, reason: ReasonCode,
+                    properties: Properties) -> None:
+        # Called with paho's message lock held: only take ours, never call paho here.
+        with self._cond:
+            entry = self._pending.pop(mid, None)
+            if entry is None:
+                if len(self._early) > 10_000:
+                    self._early.clear()
+                self._early.add(mid)
+                return
+            if entry[0] is not None:
+                self._acked.append(entry[0])
+            self._barrier.discard(mid)
+            self._kick_locked()
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, msg: MQTTMessage) -> None:
+        payload = msg.payload.decode("utf-8", "replace").strip()
+        if msg.topic == self.topics.ha_status:
+            if payload == "online":
+                delay = random.uniform(*self.rediscovery_delay_s)
+                log.info("Home Assistant is online: republishing discovery in %.1f s", delay)
+                with self._cond:
+                    self._discovery_due = time.monotonic() + delay
+                    self._kick_locked()
+            return
+        for feature in COMMAND_FEATURES:
+            if msg.topic != self.topics.command(feature):
+                continue
+            if msg.retain:
+                log.warning("MQTT: ignored a retained command on %s (commands must not be "
+                            "retained; clear it with an empty retained message)", msg.topic)
+                return
+            value = payload.upper()
+            if value not in _TRUE and value not in _FALSE:
+                log.warning("MQTT: %s expects ON or OFF, got %r", msg.topic, payload[:40])
+                with self._cond:
+                    self._republish.add(self.topics.state(feature))
+                    self._kick_locked()
+                return
+            with self._cond:
+                self._commands.append((feature, value in _TRUE))
+                self._kick_locked()
+            return
+
+    def _kick_locked(self) -> None:
+        """Wake the sender (and ``close``); call with ``_lock`` held. A kick that comes
+        while the sender is busy is not lost: it runs another round before sleeping."""
+        self._dirty = True
+        self._cond.notify_all()
+
+    def _track(self, mid: int, seq: int | None, qos: int) -> None:
+        with self._cond:
+            if mid in self._early:
+                self._early.discard(mid)
+                if seq is not None:
+                    self._acked.append(seq)
+                self._kick_locked()
+                return
+            self._pending[mid] = (seq, qos)
+
+    # sender thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                if self._stopping:
+                    break
+                if not self._dirty:
+                    self._cond.wait(self._sleep_s())
+                self._dirty = False
+                if self._stopping:
+                    break
+                commands, self._commands = self._commands, []
+            try:
+                self._flush_acks()
+                for feature, value in commands:
+                    self._apply_command(feature, value)
+                if self._connected and self._client is not None:
+                    self._publish_round(self._client)
+                if time.monotonic() >= self._next_prune:
+                    self._next_prune = time.monotonic() + 60.0
+                    self._outbox.prune()
+            except Exception:  # the sender must survive anything and keep the outbox
+                log.exception("MQTT sender: unexpected error (continuing)")
+                time.sleep(0.5)
+        self._flush_acks()
+
+    def _sleep_s(self) -> float:
+        now = time.monotonic()
+        wake = now + _TICK_S
+        if not self._connected or self._barrier:
+            return _TICK_S  # nothing can be sent now; PUBACKs and connects wake us
+        if self._discovery_due is not None:
+            wake = min(wake, self._discovery_due)
+        for topic, value in self._desired.items():
+            if value != self._published.get(topic):
+                wake = min(wake, self._sent_at.get(topic, 0.0) + self._cfg.state_interval_s)
+        return max(0.005, wake - now)
+
+    def _flush_acks(self) -> None:
+        with self._lock:
+            acked, self._acked = self._acked, []
+        if acked:
+            try:
+                self._outbox.remove(acked)
+            except (sqlite3.Error, StoreError) as exc:
+                log.error("MQTT outbox: cannot delete %d acknowledged message(s): %s (they "
+                          "will be sent again)", len(acked), exc)
+
+    def _apply_command(self, feature: str, value: bool) -> None:
+        log.info("MQTT command: %s %s", feature, _on_off(value))
+        try:
+            if feature == "privacy":
+                self._controls.set_privacy(value)
+            else:
+                self._controls.set_monitoring(value)
+        except Exception:
+            log.exception("MQTT command %s=%s failed", feature, _on_off(value))
+        state = _on_off(self._read_control(feature))
+        with self._lock:
+            self._desired[self.topics.state(feature)] = state
+        self._published.pop(self.topics.state(feature), None)  # always answer a command
+
+    def _publish(self, client: mqtt.Client, topic: str, payload: str, qos: int, retain: bool,
+                 seq: int | None = None) -> bool:
+        """Hand one message to paho and track its mid; False if paho did not take it."""
+        info = client.publish(topic, payload, qos=qos, retain=retain)
+        if qos == 0 and info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        self._track(info.mid, seq, qos)
+        return True
+
+    def _publish_round(self, client: mqtt.Client) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if self._barrier:
+                if now - self._barrier_since < _BARRIER_TIMEOUT_S:
+                    return  # paho is re-sending what it held; keep the order
+                log.warning("MQTT: %d message(s) from before the reconnect were not "
+                            "acknowledged in %.0f s; going on", len(self._barrier),
+                            _BARRIER_TIMEOUT_S)
+                self._barrier.clear()
+            force = self._resync
+            self._resync = False
+            if self._discovery_due is not None and now >= self._discovery_due:
+                self._discovery_due = None
+                force = True
+            desired = dict(self._desired)
+            diag, self._diagnostics = self._diagnostics, None
+            last_put = self._last_put_seq
+            generation = self._generation
+            for topic in self._republish:
+                self._published.pop(topic, None)
+            self._republish.clear()
+        if force:
+            self._published.clear()
+            if self._cfg.discovery:
+                self._publish(client, self.topics.discovery, self._discovery, 1, True)
+        interval = self._cfg.state_interval_s
+        limited = (self.topics.activity, self.topics.confidence, self.topics.person_present)
+        for topic, value in desired.items():
+            if self._published.get(topic) == value:
+                continue
+            if not force and topic in limited and now - self._sent_at.get(topic, -1e18) \
+                    < interval:
+                continue
+            if self._publish(client, topic, value, 1, True):
+                self._published[topic] = value
+                self._sent_at[topic] = now
+        if diag is not None:
+            self._publish(client, self.topics.diagnostics, diag, 0, True)
+        self._hand_outbox(client, last_put, generation)
+
+    def _hand_outbox(self, client: mqtt.Client, last_put: int, generation: int) -> None:
+        with self._lock:
+            inflight = sum(1 for seq, _ in self._pending.values() if seq is not None)
+        room = _WINDOW - inflight
+        if room <= 0 or last_put <= self._last_handed:
+            return
+        for row in self._outbox.pending(after_seq=self._last_handed, limit=room):
+            if self._generation != generation:
+                return  # (re)connected meanwhile: let paho's re-sends go first
+            try:
+                ok = self._publish(client, row.topic, row.payload, row.qos, row.retain, row.seq)
+            except ValueError as exc:  # a message paho can never send: do not block the rest
+                log.error("MQTT: dropping outbox message %d on %s: %s", row.seq, row.topic, exc)
+                with self._lock:
+                    self._acked.append(row.seq)
+                ok = True
+            if not ok:
+                return
+            self._last_handed = row.seq
+
+
+def _dumps(obj: dict[str, Any]) -> str:
+    return json.dumps(obj, separators=(",", ":"), default=str)
