@@ -133,8 +133,8 @@ def _run(args: argparse.Namespace) -> int:
         from edge_app.dashboard import run_dashboard
 
         try:
-            return run_dashboard(pipeline, cfg, screenshot=args.screenshot,
-                                 max_seconds=args.max_seconds)
+            # --max-seconds is enforced by the pipeline, in the source's timeline
+            return run_dashboard(pipeline, cfg, screenshot=args.screenshot)
         except (SourceError, PoseError) as exc:
             log.error("%s", exc)
             pipeline.stop()
