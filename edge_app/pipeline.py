@@ -212,6 +212,10 @@ class Pipeline:
             log.warning("the model %s is UNTRAINED (random weights): activity labels and "
                         "alerts are meaningless until a trained model is installed",
                         self.runner.path.name)
+        if not self.runner.rgb_trained:
+            log.info("the model's RGB stream was not trained (provenance: trained_streams %s): "
+                     "using the pose stream alone", self.runner.metadata.provenance.get(
+                         "trained_streams"))
         self.source = self.open_source(self.source_text)
         if not isinstance(self.source, KeypointReplaySource):
             p = self.cfg.pose
@@ -442,7 +446,7 @@ class Pipeline:
             if persons_seen == 0:
                 job = _Job(None, t, samples[0].time, time.monotonic(), True)
             else:
-                with_rgb = not privacy and all(
+                with_rgb = not privacy and self.runner.rgb_trained and all(
                     samples[i].frame is not None for i in range(0, CLIP_LEN, CLIP_LEN // 16))
                 window = builder.build(samples, with_rgb=with_rgb)
                 self._last_box = window.box.as_tuple()

@@ -155,6 +155,15 @@ class ModelRunner:
     def untrained(self) -> bool:
         return str(self.metadata.provenance.get("source", "")) == "random-init"
 
+    @property
+    def rgb_trained(self) -> bool:
+        """False when the provenance says only the pose stream was trained: then the
+        runtime uses the pose logits alone (the untrained RGB stream would add noise)."""
+        streams = self.metadata.provenance.get("trained_streams")
+        if isinstance(streams, list):
+            return "rgb" in streams
+        return True
+
     def _pose_only_session(self) -> object:
         if self._pose_session is None:
             import onnx
