@@ -8,7 +8,7 @@ PIP := $(PY) -m pip
 # `train` extra themselves and get their CUDA build.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: run test bench lint typecheck clean venv test-deps mosquitto
+.PHONY: run test bench lint typecheck clean venv test-deps system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,19 +22,24 @@ $(VENV)/.runtime-installed: pyproject.toml | $(PY)
 # Everything the tests need: runtime + train (torch pinned) + dev tools.
 $(VENV)/.test-installed: pyproject.toml $(VENV)/.runtime-installed
 	$(PIP) install "$(TORCH_PIN)"
-	$(PIP) install -e ".[train,dev]" "$(TORCH_PIN)"
+	$(PIP) install -e ".[train,dev,deploy,openvino]" "$(TORCH_PIN)"
 	touch $@
 
 venv: $(VENV)/.runtime-installed
 
-test-deps: $(VENV)/.test-installed mosquitto
+test-deps: $(VENV)/.test-installed system-deps
 
-# The MQTT tests start their own broker; install it when missing (Debian).
-mosquitto:
-	@command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || { \
-	  echo "Installing mosquitto (Debian package)"; \
+# System packages the tests use, from Debian when missing: mosquitto (the MQTT tests
+# start their own broker), shellcheck (install.sh), openssl (test TLS certificates).
+SYSTEM_PACKAGES := mosquitto shellcheck openssl
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq mosquitto; }
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
 
 run: $(VENV)/.runtime-installed
 	$(PY) -m edge_app run

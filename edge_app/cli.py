@@ -111,6 +111,11 @@ def _run(args: argparse.Namespace) -> int:
     except (ModelError, SourceError, StoreError) as exc:
         log.error("%s", exc)
         return 2
+    from edge_app.watchdog import SystemdWatchdogSink
+
+    watchdog = SystemdWatchdogSink()
+    if watchdog.enabled:  # under systemd (Type=notify): READY, then pings while healthy
+        pipeline.add_sink(watchdog)
     if cfg.mqtt.enabled:
         try:
             from edge_app.mqtt import MqttSetupError, MqttSink

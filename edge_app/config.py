@@ -84,6 +84,9 @@ class ModelConfig(_Section):
     providers: list[Provider] = Field(
         default_factory=lambda: list(DEFAULT_PROVIDERS),
         description="ONNX Runtime providers in order of preference (used when available)")
+    backend: Literal["auto", "onnxruntime", "openvino"] = Field(
+        "auto", description="auto: ONNX Runtime, or OpenVINO when installed and measured "
+        "faster on this CPU (the choice is cached per model)")
     threads: int = Field(0, ge=0, description="CPU threads for inference; 0 = ORT default")
     trt_cache_dir: str = Field("", description="TensorRT engine cache; empty = data dir")
 

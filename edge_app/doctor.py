@@ -14,11 +14,12 @@ __all__ = ["run_doctor"]
 Check = tuple[str, Callable[[], str | None], bool]  # name, returns problem or None, fatal?
 
 
-def _check_model(path: Path, providers: list[str]) -> str | None:
-    from edge_app.runner import ModelError, ModelRunner
+def _check_model(cfg: AppConfig, path: Path) -> str | None:
+    from edge_app.backends import make_runner
+    from edge_app.runner import ModelError
 
     try:
-        runner = ModelRunner(path, providers=providers)
+        runner = make_runner(cfg, path)
     except ModelError as exc:
         return str(exc)
     note = (" — UNTRAINED (random weights): labels are meaningless"
@@ -113,8 +114,7 @@ def run_doctor(cfg: AppConfig, *, source: str | None = None, model: Path | None 
     checks: list[Check] = [
         ("configuration", lambda: None, True),
         ("data directory", lambda: _check_writable(cfg.resolved_data_dir()), True),
-        ("EPAM-Net model", lambda: _check_model(model or cfg.resolved_model_path(),
-                                                list(cfg.model.providers)), True),
+        ("EPAM-Net model", lambda: _check_model(cfg, model or cfg.resolved_model_path()), True),
         ("pose model", lambda: _check_pose(cfg.resolved_pose_model_path()), True),
         ("source", lambda: _check_source(source or cfg.resolved_source()), True),
         ("inference providers", lambda: _check_providers(list(cfg.model.providers)), False),

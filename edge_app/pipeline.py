@@ -17,10 +17,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from edge_app.backends import make_runner
 from edge_app.config import AppConfig
 from edge_app.events import EventEngine
 from edge_app.pose import PoseResult, PoseTracker
-from edge_app.runner import InferenceWorker, ModelRunner, softmax
+from edge_app.runner import InferenceWorker, softmax
 from edge_app.sinks import JsonlSink, LogSink, StoreSink
 from edge_app.sources import (
     KeypointReplaySource,
@@ -94,13 +95,7 @@ class Pipeline:
         self.cfg = cfg
         self.source_text = source if source is not None else cfg.resolved_source()
         self.spec = parse_source(self.source_text)
-        self.runner = ModelRunner(
-            model_path or cfg.resolved_model_path(),
-            providers=cfg.model.providers,
-            threads=cfg.model.threads,
-            cache_dir=(Path(cfg.model.trt_cache_dir) if cfg.model.trt_cache_dir
-                       else cfg.resolved_data_dir() / "trt_cache"),
-        )
+        self.runner = make_runner(cfg, model_path or cfg.resolved_model_path())
         meta = self.runner.metadata
         self.class_names = meta.class_names
         self.model_name = f"{meta.model_name} ({self.runner.path.name})"

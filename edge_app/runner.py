@@ -153,16 +153,11 @@ class ModelRunner:
 
     @property
     def untrained(self) -> bool:
-        return str(self.metadata.provenance.get("source", "")) == "random-init"
+        return self.metadata.untrained
 
     @property
     def rgb_trained(self) -> bool:
-        """False when the provenance says only the pose stream was trained: then the
-        runtime uses the pose logits alone (the untrained RGB stream would add noise)."""
-        streams = self.metadata.provenance.get("trained_streams")
-        if isinstance(streams, list):
-            return "rgb" in streams
-        return True
+        return self.metadata.rgb_trained
 
     def _pose_only_session(self) -> object:
         if self._pose_session is None:

@@ -62,6 +62,18 @@ class ModelMetadata:
     def num_classes(self) -> int:
         return len(self.class_names)
 
+    @property
+    def untrained(self) -> bool:
+        """Exported with random weights (tests, placeholders): labels mean nothing."""
+        return str(self.provenance.get("source", "")) == "random-init"
+
+    @property
+    def rgb_trained(self) -> bool:
+        """False when the provenance says only the pose stream was trained; the runtime
+        then uses the pose logits alone (an untrained RGB stream only adds noise)."""
+        streams = self.provenance.get("trained_streams")
+        return "rgb" in streams if isinstance(streams, list) else True
+
     def to_props(self) -> dict[str, str]:
         """metadata_props for the ONNX file."""
         return {

@@ -1,0 +1,71 @@
+"""Soak: run the pipeline in real time on a looping file and watch memory.
+
+    python benchmarks/soak.py [--minutes 30] [--model FILE.onnx]
+
+Prints RSS (MB) once a minute and a summary: RSS at start (after warm-up) and end,
+windows evaluated and skipped, events written. Memory should stay flat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._util import print_table  # noqa: E402
+from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config  # noqa: E402
+from edge_app.pipeline import Pipeline  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--video", type=Path, default=DEFAULT_VIDEO)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    cfg = load_config(overrides=["source.loop=true", "logging.level=WARNING",
+                                 "events.default_rule.min_score=0.3"])
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["EPAM_DATA_DIR"] = tmp
+        events = Path(tmp) / "events.jsonl"
+        p = Pipeline(cfg, source=str(args.video), model_path=args.model, realtime=True,
+                     events_out=events)
+        p.start()
+        rows = []
+        start = time.monotonic()
+        first: float | None = None
+        while time.monotonic() - start < args.minutes * 60:
+            time.sleep(min(60.0, args.minutes * 60 - (time.monotonic() - start)))
+            r = rss_mb()
+            if first is None:
+                first = r
+            m = (time.monotonic() - start) / 60
+            rows.append([f"{m:.1f}", f"{r:.0f}", p.stats.windows, p.stats.skipped_windows,
+                         f"{p.stats.source_time:.0f}"])
+            print(f"{m:5.1f} min  RSS {r:7.1f} MB  windows {p.stats.windows}  skipped "
+                  f"{p.stats.skipped_windows}", flush=True)
+        p.stop()
+        n_events = len(events.read_text().splitlines()) if events.exists() else 0
+    print_table(["minute", "RSS MB", "windows", "skipped", "source s"], rows)
+    end = rows[-1][1] if rows else "?"
+    print(f"RSS after 1 min {first:.0f} MB, at the end {end} MB; {n_events} events written")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from edge_app.types import FramePreview, PipelineStatus
+from edge_app.watchdog import SystemdNotifier, SystemdWatchdogSink, watchdog_interval_s
+
+
+@pytest.fixture()
+def notify_socket(tmp_path: Path) -> tuple[socket.socket, str]:
+    path = str(tmp_path / "notify.sock")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(1.0)
+    yield sock, path
+    sock.close()
+
+
+def _messages(sock: socket.socket) -> list[str]:
+    out = []
+    sock.setblocking(False)
+    try:
+        while True:
+            out.append(sock.recv(4096).decode())
+    except BlockingIOError:
+        pass
+    sock.setblocking(True)
+    return out
+
+
+def _status(error: str | None = None) -> PipelineStatus:
+    return PipelineStatus(
+        source="cam", source_fps=30.0, sample_rate_hz=15.0, pose_ms=20.0, inference_ms=80.0,
+        dropped_frames=0, skipped_windows=0, windows=3, model_name="m", provider="CPU",
+        privacy=False, monitoring=True, person_present=True, person_down=False,
+        current_activity="walking", confidence=0.9, extra={"error": error})
+
+
+def _frame() -> FramePreview:
+    import numpy as np
+
+    return FramePreview(0.0, None, (640, 480), np.zeros((0, 17, 2), np.float32),
+                        np.zeros((0, 17), np.float32), None)
+
+
+def test_notifier_sends_sd_notify_datagrams(notify_socket: tuple[socket.socket, str]) -> None:
+    sock, path = notify_socket
+    n = SystemdNotifier(env={"NOTIFY_SOCKET": path})
+    assert n.enabled
+    assert n.ready("up") and n.ping() and n.extend_timeout(90) and n.stopping()
+    assert _messages(sock) == ["READY=1\nSTATUS=up", "WATCHDOG=1",
+                               "EXTEND_TIMEOUT_USEC=90000000", "STOPPING=1"]
+    n.close()
+
+
+def test_abstract_namespace_socket() -> None:
+    name = f"epam-test-{os.getpid()}"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind("\0" + name)
+    try:
+        assert SystemdNotifier(env={"NOTIFY_SOCKET": "@" + name}).ping()
+        assert server.recv(100) == b"WATCHDOG=1"
+    finally:
+        server.close()
+
+
+def test_outside_systemd_everything_is_a_no_op() -> None:
+    n = SystemdNotifier(env={})
+    assert not n.enabled and not n.ready() and not n.ping()
+    sink = SystemdWatchdogSink(n)
+    sink.on_status(_status())
+    sink.close()
+    assert sink.pings == 0
+
+
+def test_watchdog_interval() -> None:
+    assert watchdog_interval_s({"WATCHDOG_USEC": "60000000"}) == 60.0
+    assert watchdog_interval_s({"WATCHDOG_USEC": "60000000", "WATCHDOG_PID": "1"}) is None
+    assert watchdog_interval_s({"WATCHDOG_USEC": "30000000",
+                                "WATCHDOG_PID": str(os.getpid())}) == 30.0
+    assert watchdog_interval_s({}) is None
+
+
+def test_sink_ready_then_pings_and_stops_when_frames_stall(
+        notify_socket: tuple[socket.socket, str]) -> None:
+    sock, path = notify_socket
+    now = [1000.0]
+    sink = SystemdWatchdogSink(SystemdNotifier(env={"NOTIFY_SOCKET": path}), stall_s=60.0,
+                               clock=lambda: now[0])
+    sink.on_status(_status())  # before any frame: ready and alive (camera still opening)
+    msgs = _messages(sock)
+    assert msgs[0].startswith("READY=1\nSTATUS=walking") and "WATCHDOG=1" in msgs
+    sink.on_frame(_frame())
+    now[0] += 30
+    sink.on_status(_status())
+    assert "WATCHDOG=1" in _messages(sock)
+    now[0] += 61  # no frame for 91 s: the capture is stuck
+    sink.on_status(_status())
+    msgs = _messages(sock)
+    assert "WATCHDOG=1" not in msgs and any("unhealthy: no frame" in m for m in msgs)
+    sink.on_frame(_frame())
+    sink.on_status(_status())
+    assert "WATCHDOG=1" in _messages(sock)
+    sink.on_status(_status(error="RuntimeError: boom"))
+    assert "WATCHDOG=1" not in _messages(sock)
+    assert sink.pings == 3
+    sink.close()
+    assert _messages(sock) == ["STOPPING=1"]
