@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from train.config import CONFIG_DIR, ConfigError, PhasesConfig, load_config, valid_keys
+
+SHIPPED = sorted(CONFIG_DIR.glob("*.yaml"))
+
+
+def test_shipped_configs_are_there_and_valid() -> None:
+    names = {p.stem for p in SHIPPED}
+    assert {"ntu60_xsub", "ntu60_xview", "ntu120_xsub", "ntu120_xset", "toyota_cs",
+            "toyota_cv2", "tiny_cpu", "pose_adl"} <= names
+    for path in SHIPPED:
+        load_config(path)
+
+
+@pytest.mark.parametrize("name", ["ntu60_xsub", "ntu60_xview", "ntu120_xsub", "ntu120_xset",
+                                  "toyota_cs", "toyota_cv2"])
+def test_paper_configs_use_the_paper_recipe(name: str) -> None:
+    cfg = load_config(CONFIG_DIR / f"{name}.yaml")
+    p = cfg.phases
+    assert (p.pose.batch_size, p.pose.lr, p.pose.epochs) == (96, 0.0375, 240)
+    assert (p.rgb.batch_size, p.rgb.lr, p.rgb.epochs) == (64, 0.05, 200)
+    assert (p.joint.batch_size, p.joint.lr, p.joint.epochs) == (24, 0.001, 10)
+    assert p.pose.random_resized_crop and not p.rgb.random_resized_crop
+    assert (cfg.optim.momentum, cfg.optim.weight_decay, cfg.optim.grad_clip) == (0.9, 3e-4, 40)
+    assert cfg.data.sampling == "uniform"
+
+
+def test_defaults_are_the_paper_recipe() -> None:
+    p = PhasesConfig()
+    assert (p.pose.batch_size, p.rgb.batch_size, p.joint.batch_size) == (96, 64, 24)
+
+
+def test_unknown_key_is_rejected_with_the_valid_ones(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\ndata: {ann_file: a.pkl, num_worker: 2}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    msg = str(err.value)
+    assert "data.num_worker" in msg and "num_workers" in msg
+
+
+def test_set_overrides_and_rejects_unknown_keys(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("name: x\ndata: {ann_file: a.pkl}\n")
+    cfg = load_config(path, ["phases.pose.batch_size=8", "data.sampling=rate",
+                             "runtime.precision=bf16"])
+    assert cfg.phases.pose.batch_size == 8
+    assert cfg.data.sampling == "rate"
+    with pytest.raises(ConfigError, match="Did you mean"):
+        load_config(path, ["phases.pose.batchsize=8"])
+    with pytest.raises(ConfigError, match="sampling"):
+        load_config(path, ["data.sampling=random"])
+
+
+def test_paths() -> None:
+    cfg = load_config(CONFIG_DIR / "ntu60_xsub.yaml")
+    assert cfg.phase_dir("rgb") == Path("work_dirs/ntu60_xsub/rgb")
+    assert cfg.init_checkpoint("pose") == Path("work_dirs/ntu60_xsub/pose/last.pt")
+    assert "phases.joint.init_rgb" in valid_keys()

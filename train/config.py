@@ -1,0 +1,297 @@
+"""Training configuration: YAML files in ``train/configs/``, validated, ``--set`` overrides.
+
+One pydantic model per domain with ``extra="forbid"``, so a mistyped key is an error
+that names the valid ones. The defaults here are the paper's recipe (MODEL_FACTS.md,
+"Fusion, loss, training"); a config file only says what differs.
+
+Batch sizes are global (all processes together; each of ``W`` DDP processes takes
+``batch_size / W``) and learning rates are for that global batch.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+__all__ = [
+    "CONFIG_DIR",
+    "PHASES",
+    "AugmentConfig",
+    "ConfigError",
+    "DataConfig",
+    "JointPhaseConfig",
+    "OptimConfig",
+    "Phase",
+    "PhaseConfig",
+    "PhasesConfig",
+    "RuntimeConfig",
+    "TrainConfig",
+    "config_from_dict",
+    "load_config",
+    "valid_keys",
+]
+
+CONFIG_DIR = Path(__file__).resolve().parent / "configs"
+Phase = Literal["pose", "rgb", "joint"]
+PHASES: tuple[Phase, ...] = ("pose", "rgb", "joint")
+
+
+class ConfigError(ValueError):
+    """A configuration problem, worded for the person who wrote the file."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class DataConfig(_Section):
+    ann_file: str = Field(..., description="PYSKL annotation pickle (split + annotations)")
+    video_root: str | None = Field(None, description="folder of the videos the keypoints came "
+                                   "from (needed by the rgb and joint phases); a clip's video is "
+                                   "its 'filename' key, else frame_dir + one of video_suffixes")
+    video_suffixes: list[str] = Field(
+        default_factory=lambda: [".mp4", ".avi", "_rgb.avi", ".mkv", ".webm", ".mov", ""],
+        description="suffixes tried after frame_dir when a clip has no 'filename'")
+    train_split: str | None = Field("train", description="split used for training; null = all")
+    val_split: str | None = Field(None, description="split evaluated after each epoch; null = "
+                                  "no validation")
+    classes: str | list[str] | None = Field(
+        None, description="label set name (ntu60, toyota, adl), a list of names, or null: the "
+        "pickle's 'class_names', else class_0..class_{N-1}")
+    num_classes: int | None = Field(None, ge=1, description="number of classes when no names "
+                                    "are known (null: max label + 1)")
+    sampling: Literal["uniform", "rate"] = Field(
+        "uniform", description="uniform: 48 frames spread over the clip (the paper); rate: a "
+        "window of 48 samples at sample_rate_hz, what the edge sees")
+    sample_rate_hz: float = Field(15.0, gt=0, le=120, description="samples per second of a "
+                                  "window (sampling: rate); recorded in the checkpoint")
+    default_fps: float = Field(30.0, gt=0, description="clip frame rate when an annotation has "
+                               "no 'fps' key (frames per second)")
+    num_workers: int = Field(4, ge=0, description="DataLoader worker processes per process")
+
+
+class AugmentConfig(_Section):
+    flip_prob: float = Field(0.5, ge=0, le=1, description="horizontal flip of both modalities")
+    crop_area: tuple[float, float] = Field(
+        (0.56, 1.0), description="RandomResizedCrop area range, fraction of the pose box")
+    crop_ratio: tuple[float, float] = Field(
+        (3 / 4, 4 / 3), description="RandomResizedCrop aspect-ratio range (width/height)")
+
+    @model_validator(mode="after")
+    def _ranges(self) -> AugmentConfig:
+        for name in ("crop_area", "crop_ratio"):
+            lo, hi = getattr(self, name)
+            if not 0 < lo <= hi:
+                raise ValueError(f"{name} must satisfy 0 < low <= high, got ({lo}, {hi})")
+        if self.crop_area[1] > 1:
+            raise ValueError("crop_area cannot exceed 1.0")
+        return self
+
+
+class PhaseConfig(_Section):
+    batch_size: int = Field(..., ge=1, description="global batch (all processes)")
+    lr: float = Field(..., gt=0, description="peak learning rate for the global batch")
+    epochs: int = Field(..., ge=1, description="training epochs")
+    random_resized_crop: bool = Field(False, description="PoseC3D box jitter (training only)")
+
+
+class JointPhaseConfig(PhaseConfig):
+    init_pose: str | None = Field(None, description="pose-phase checkpoint; null = "
+                                  "<output_dir>/pose/last.pt")
+    init_rgb: str | None = Field(None, description="rgb-phase checkpoint; null = "
+                                 "<output_dir>/rgb/last.pt")
+
+
+class PhasesConfig(_Section):
+    pose: PhaseConfig = Field(default_factory=lambda: PhaseConfig(
+        batch_size=96, lr=0.0375, epochs=240, random_resized_crop=True))
+    rgb: PhaseConfig = Field(default_factory=lambda: PhaseConfig(
+        batch_size=64, lr=0.05, epochs=200))
+    joint: JointPhaseConfig = Field(default_factory=lambda: JointPhaseConfig(
+        batch_size=24, lr=0.001, epochs=10))
+
+
+class OptimConfig(_Section):
+    momentum: float = Field(0.9, ge=0, lt=1, description="SGD momentum")
+    weight_decay: float = Field(3e-4, ge=0, description="SGD weight decay")
+    grad_clip: float | None = Field(40.0, gt=0, description="max gradient norm; null = none")
+    min_lr: float = Field(0.0, ge=0, description="cosine schedule floor")
+
+
+class RuntimeConfig(_Section):
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if present")
+    precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
+        "auto", description="auto: fp16 AMP on CUDA, bf16 autocast on CPUs with native bf16, "
+        "else fp32")
+    threads: int | None = Field(None, ge=1, description="torch CPU threads per process")
+    log_every: int = Field(20, ge=1, description="iterations between metrics rows")
+    eval_every: int = Field(1, ge=1, description="epochs between validations")
+    keep_every: int = Field(0, ge=0, description="also keep epoch_NNN.pt every N epochs (0: no)")
+    tensorboard: bool = Field(True, description="TensorBoard events when it is installed")
+    progress: bool = Field(True, description="progress bars (rank 0, terminals only)")
+
+
+class TrainConfig(_Section):
+    name: str = Field(..., description="run name; default output folder work_dirs/<name>")
+    phase: Phase = Field("pose", description="pose, rgb or joint (python -m train fit --phase)")
+    seed: int = Field(0, description="seeds init, shuffling and augmentation")
+    output_dir: str | None = Field(None, description="null: work_dirs/<name>")
+    data: DataConfig
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
+    phases: PhasesConfig = Field(default_factory=PhasesConfig)
+    optim: OptimConfig = Field(default_factory=OptimConfig)
+    runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
+
+    def phase_config(self, phase: Phase | None = None) -> PhaseConfig:
+        """Settings of ``phase`` (default: ``self.phase``)."""
+        return getattr(self.phases, phase or self.phase)  # type: ignore[no-any-return]
+
+    def resolved_output_dir(self) -> Path:
+        return _path(self.output_dir) if self.output_dir else Path("work_dirs") / self.name
+
+    def phase_dir(self, phase: Phase | None = None) -> Path:
+        """Where a phase writes checkpoints and logs: ``<output_dir>/<phase>``."""
+        return self.resolved_output_dir() / (phase or self.phase)
+
+    def init_checkpoint(self, stream: Literal["pose", "rgb"]) -> Path:
+        """The pretrained stream checkpoint the joint phase starts from."""
+        given = self.phases.joint.init_pose if stream == "pose" else self.phases.joint.init_rgb
+        return _path(given) if given else self.phase_dir(stream) / "last.pt"
+
+
+def _path(value: str) -> Path:
+    return Path(os.path.expandvars(os.path.expanduser(value)))
+
+
+# ------------------------------------------------------------------ keys and errors
+
+
+def _sub_model(annotation: Any) -> type[BaseModel] | None:
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
+        else None
+
+
+def valid_keys(model: type[BaseModel] = TrainConfig, prefix: str = "") -> list[str]:
+    """Every dotted key (sections and leaves) of the config."""
+    keys: list[str] = []
+    for name, field in model.model_fields.items():
+        keys.append(prefix + name)
+        sub = _sub_model(field.annotation)
+        if sub is not None:
+            keys.extend(valid_keys(sub, f"{prefix}{name}."))
+    return keys
+
+
+def _section(parts: Iterable[str | int]) -> tuple[str, list[str]]:
+    model: type[BaseModel] = TrainConfig
+    names: list[str] = []
+    for p in parts:
+        field = model.model_fields.get(str(p))
+        sub = _sub_model(field.annotation) if field is not None else None
+        if sub is None:
+            break
+        model = sub
+        names.append(str(p))
+    return ".".join(names), list(model.model_fields)
+
+
+def _format_errors(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid training configuration ({origin}):"]
+    for err in exc.errors():
+        dotted = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            section, names = _section(err["loc"][:-1])
+            close = difflib.get_close_matches(str(err["loc"][-1]), names, n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            where = f"under '{section}'" if section else "at the top level"
+            lines.append(f"  unknown key '{dotted}'.{hint} Valid keys {where}: {', '.join(names)}")
+        else:
+            got = err.get("input")
+            shown = "" if isinstance(got, dict) else f" (got {got!r})"
+            lines.append(f"  {dotted or '(config)'}: "
+                         f"{err['msg'].removeprefix('Value error, ')}{shown}")
+    return "\n".join(lines)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        shipped = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
+        raise ConfigError(f"config file {path} does not exist (shipped configs in "
+                          f"{CONFIG_DIR}: {', '.join(shipped)})")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must be a mapping of keys")
+    return data
+
+
+def _apply_set(data: dict[str, Any], item: str) -> None:
+    if "=" not in item:
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. data.num_workers=0")
+    key, raw = (s.strip() for s in item.split("=", 1))
+    known = valid_keys()
+    if key not in known:
+        parts = key.split(".")
+        section, names = _section(parts[:-1])
+        close = difflib.get_close_matches(key, known, n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        where = f"under '{section}'" if section else "at the top level"
+        raise ConfigError(f"--set {key}: unknown key.{hint} Valid keys {where}: "
+                          f"{', '.join(names)}")
+    try:
+        value = yaml.safe_load(raw) if raw else None
+    except yaml.YAMLError:
+        value = raw
+    node = data
+    parts = key.split(".")
+    for p in parts[:-1]:
+        child = node.get(p)
+        if not isinstance(child, dict):
+            child = {}
+            node[p] = child
+        node = child
+    node[parts[-1]] = value
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def config_from_dict(
+    data: dict[str, Any], overrides: Iterable[str] = (), *, origin: str = "dict"
+) -> TrainConfig:
+    """Validate a config mapping (e.g. the one stored in a checkpoint) after overrides."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        _apply_set(data, item)
+    phases = data.get("phases")
+    if isinstance(phases, dict):  # a phase given in part keeps the paper's other settings
+        data["phases"] = _deep_merge(PhasesConfig().model_dump(), phases)
+    try:
+        return TrainConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_errors(exc, origin)) from None
+
+
+def load_config(path: str | Path, overrides: Iterable[str] = ()) -> TrainConfig:
+    """Read ``path`` (YAML), apply ``--set KEY=VALUE`` overrides, validate.
+
+    Raises ``ConfigError`` naming the bad key and the valid ones.
+    """
+    path = Path(path)
+    return config_from_dict(_read_yaml(path), overrides, origin=str(path))

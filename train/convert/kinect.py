@@ -1,0 +1,107 @@
+"""Kinect v1 skeletons (20 joints, metres) -> 2D COCO-17 pixel keypoints.
+
+Projection: a pinhole camera with the Kinect v1 colour camera's intrinsics (640x480,
+focal 525 px, principal point at the centre). Kinect skeleton space has y up, z away
+from the sensor and x towards the sensor's left, so the image coordinates are
+``u = cx - f x / z`` and ``v = cy - f y / z``; a person facing the camera then has their
+left side on the image's right, as in any camera image (checked on UTKinect, whose joint
+order is documented: the left shoulder projects to the right of the right shoulder
+while the hands are in front of the body during ``clapHands``).
+
+COCO-17 from Kinect: nose <- head, shoulders, elbows, wrists, hips, knees and ankles
+from their namesakes. Kinect has no eyes or ears: those joints get score 0 (missing),
+which the heatmaps leave empty. Joints with non-positive depth or all-zero coordinates
+(untracked) are missing too; all others get score 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from model.contract import COCO_KEYPOINTS, NUM_KEYPOINTS
+
+__all__ = ["KINECT_JOINTS", "KinectCamera", "kinect_to_coco"]
+
+FloatArray = npt.NDArray[np.float32]
+
+# The Kinect SDK v1 joint order (UTKinect uses it as it is).
+KINECT_JOINTS: tuple[str, ...] = (
+    "hip_center", "spine", "shoulder_center", "head",
+    "shoulder_left", "elbow_left", "wrist_left", "hand_left",
+    "shoulder_right", "elbow_right", "wrist_right", "hand_right",
+    "hip_left", "knee_left", "ankle_left", "foot_left",
+    "hip_right", "knee_right", "ankle_right", "foot_right",
+)  # fmt: skip
+
+# COCO joint name -> Kinect joint name (eyes and ears have no Kinect counterpart).
+_COCO_FROM_KINECT: dict[str, str] = {
+    "nose": "head",
+    "left_shoulder": "shoulder_left", "right_shoulder": "shoulder_right",
+    "left_elbow": "elbow_left", "right_elbow": "elbow_right",
+    "left_wrist": "wrist_left", "right_wrist": "wrist_right",
+    "left_hip": "hip_left", "right_hip": "hip_right",
+    "left_knee": "knee_left", "right_knee": "knee_right",
+    "left_ankle": "ankle_left", "right_ankle": "ankle_right",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class KinectCamera:
+    """Pinhole camera for the projection (Kinect v1 colour camera by default)."""
+
+    width: int = 640
+    height: int = 480
+    focal: float = 525.0
+
+    @property
+    def image_shape(self) -> tuple[int, int]:
+        """``(height, width)`` as PYSKL's ``img_shape``."""
+        return (self.height, self.width)
+
+    def project(self, xyz: npt.ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+        """``(..., 3)`` metres -> ``(..., 2)`` pixels and a validity mask ``(...)``."""
+        p = np.asarray(xyz, dtype=np.float64)
+        z = p[..., 2]
+        valid = np.isfinite(p).all(axis=-1) & (z > 1e-3) & (np.abs(p).sum(axis=-1) > 0)
+        safe_z = np.where(valid, z, 1.0)
+        u = (self.width - 1) / 2 - self.focal * p[..., 0] / safe_z
+        v = (self.height - 1) / 2 - self.focal * p[..., 1] / safe_z
+        uv = np.stack([u, v], axis=-1).astype(np.float32)
+        uv[~valid] = 0.0
+        return uv, valid
+
+
+def kinect_to_coco(
+    joints: npt.ArrayLike,
+    camera: KinectCamera,
+    order: Mapping[str, int] | None = None,
+) -> tuple[FloatArray, FloatArray]:
+    """Project one person's 3D joints and map them to COCO-17.
+
+    Args:
+        joints: ``(T, J, 3)`` metres in Kinect skeleton space.
+        order: Kinect joint name -> index in ``joints`` (default: ``KINECT_JOINTS`` order).
+
+    Returns:
+        keypoints ``(1, T, 17, 2)`` pixels and scores ``(1, T, 17)`` (1 present, 0 missing).
+    """
+    j = np.asarray(joints, dtype=np.float64)
+    if j.ndim != 3 or j.shape[-1] != 3:
+        raise ValueError(f"expected (T, J, 3) joints, got {j.shape}")
+    index = dict(order) if order is not None else {n: i for i, n in enumerate(KINECT_JOINTS)}
+    uv, valid = camera.project(j)
+    t = j.shape[0]
+    kp = np.zeros((1, t, NUM_KEYPOINTS, 2), np.float32)
+    sc = np.zeros((1, t, NUM_KEYPOINTS), np.float32)
+    for coco_i, coco_name in enumerate(COCO_KEYPOINTS):
+        kinect_name = _COCO_FROM_KINECT.get(coco_name)
+        if kinect_name is None:
+            continue
+        src = index[kinect_name]
+        kp[0, :, coco_i] = uv[:, src]
+        sc[0, :, coco_i] = valid[:, src].astype(np.float32)
+    return kp, sc
