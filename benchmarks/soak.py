@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._util import print_table  # noqa: E402
-from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config  # noqa: E402
-from edge_app.pipeline import Pipeline  # noqa: E402
+from benchmarks._util import print_table
+from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config
+from edge_app.pipeline import Pipeline
 
 
 def rss_mb() -> float:

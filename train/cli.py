@@ -58,7 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     from train.extract import add_extract_arguments
 
     parser = argparse.ArgumentParser(
-        prog="python -m train", description=__doc__.split("\n\n")[0] if __doc__ else "",
+        prog="python -m train",
+        description="Train, evaluate and prepare data for EPAM-Net (pose + RGB action "
+        "recognition). Guide: docs/training.md.",
         epilog="\n".join(__doc__.splitlines()[2:]) if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
