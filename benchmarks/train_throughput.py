@@ -1,7 +1,7 @@
 """Training throughput (clips/s) per phase and precision on this machine, one command.
 
     python benchmarks/train_throughput.py [--batch 8] [--steps 3] [--threads 2]
-        [--phases pose rgb] [--precisions fp32 bf16] [--device cpu|cuda]
+        [--phases pose rgb joint] [--precisions fp32 bf16] [--device cpu|cuda]
 
 Each row times full optimisation steps of the real EPAM-Net streams (forward under
 autocast, CE loss, backward, clip 40, SGD) on random inputs of the model's shapes,
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=3, help="timed steps per row")
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--phases", nargs="+", default=["pose", "rgb"],
+    parser.add_argument("--phases", nargs="+", default=["pose", "rgb", "joint"],
                         choices=["pose", "rgb", "joint"])
     parser.add_argument("--precisions", nargs="+", default=None,
                         choices=["fp32", "bf16", "fp16"],

@@ -62,3 +62,15 @@ def test_paths() -> None:
     assert cfg.phase_dir("rgb") == Path("work_dirs/ntu60_xsub/rgb")
     assert cfg.init_checkpoint("pose") == Path("work_dirs/ntu60_xsub/pose/last.pt")
     assert "phases.joint.init_rgb" in valid_keys()
+
+
+@pytest.mark.parametrize("name", ["ntu120_xsub", "ntu120_xset"])
+def test_ntu120_configs_name_all_120_classes(name: str) -> None:
+    from train.build import resolve_class_names
+    from train.pyskl import PysklFile
+
+    cfg = load_config(CONFIG_DIR / f"{name}.yaml")
+    ann = {"frame_dir": "S001C001P001R001A120", "label": 119}
+    names = resolve_class_names(cfg, PysklFile(annotations=[ann]))  # type: ignore[list-item]
+    assert len(names) == 120 == len(set(names))
+    assert names[42] == "falling down" and names[119].startswith("finger-guessing")

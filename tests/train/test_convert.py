@@ -92,3 +92,18 @@ def test_urfd(shared_data: Path) -> None:
         check_annotation(ann)
         assert ann["keypoint_score"][..., 1:5].max() == 0  # no eyes/ears in the CSV
         assert ann["keypoint"][..., 0].max() <= 640
+
+
+def test_urfd_videos_keep_the_whole_sequence(shared_data: Path) -> None:
+    from train.convert.urfd import read_urfd_videos
+
+    videos = read_urfd_videos(_skeletons(shared_data, "urfd_falls_dev"))
+    assert [v.video for v in videos] == list(range(1, 16))
+    assert sum(v.labels.shape[0] for v in videos) >= 1580
+    for v in videos:
+        assert v.keypoint.shape == (1, v.labels.shape[0], 17, 2)
+        assert v.fall_frame is not None and v.floor_frame is not None
+        # not lying, then falling, then lying
+        assert 0 <= v.fall_frame < v.floor_frame
+        assert (v.labels[: v.fall_frame] == -1).all()
+        assert (v.labels[v.fall_frame: v.floor_frame] == 0).all()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ import numpy as np
 from model.contract import NUM_KEYPOINTS
 from train.pyskl import Annotation, DatasetError, PysklFile, make_annotation
 
-__all__ = ["URFD_CLASSES", "URFD_KEYPOINTS", "convert_urfd"]
+__all__ = ["URFD_CLASSES", "URFD_KEYPOINTS", "UrfdVideo", "convert_urfd", "read_urfd_videos"]
 
 log = logging.getLogger(__name__)
 URFD_CLASSES: tuple[str, ...] = ("not lying", "falling", "lying")
@@ -45,8 +46,35 @@ def _find_csv(root: Path) -> Path:
     return found[0]
 
 
-def convert_urfd(root: Path, *, split_video: int = 10) -> PysklFile:
-    """Convert the CSV ``root`` (or the first CSV in the folder ``root``)."""
+@dataclass(frozen=True)
+class UrfdVideo:
+    """One URFD video as a regular 30 fps sequence.
+
+    ``keypoint`` ``(1, T, 17, 2)`` pixels of the 640x480 image, ``keypoint_score``
+    ``(1, T, 17)``, ``labels`` ``(T,)``: -1 not lying, 0 falling, 1 lying (frames without a
+    row take the label of the previous labelled frame and score 0).
+    """
+
+    video: int
+    keypoint: np.ndarray
+    keypoint_score: np.ndarray
+    labels: np.ndarray
+
+    @property
+    def floor_frame(self) -> int | None:
+        """First frame labelled lying (the person has reached the floor), else None."""
+        hits = np.flatnonzero(self.labels == 1)
+        return int(hits[0]) if hits.size else None
+
+    @property
+    def fall_frame(self) -> int | None:
+        """First frame labelled falling, else None."""
+        hits = np.flatnonzero(self.labels == 0)
+        return int(hits[0]) if hits.size else None
+
+
+def read_urfd_videos(root: Path) -> list[UrfdVideo]:
+    """Read the CSV ``root`` (or the first CSV in the folder ``root``), one entry per video."""
     path = _find_csv(root)
     h, w = IMAGE_SHAPE
     frames: dict[int, dict[int, tuple[np.ndarray, np.ndarray, int]]] = {}
@@ -67,8 +95,7 @@ def convert_urfd(root: Path, *, split_video: int = 10) -> PysklFile:
                     sc[j] = float(s)
             frames.setdefault(int(row["video"]), {}).setdefault(
                 int(row["frame"]), (kp, np.clip(sc, 0, 1), int(row["label"])))
-    anns: list[Annotation] = []
-    split: dict[str, list[str]] = {"train": [], "val": []}
+    videos: list[UrfdVideo] = []
     for video, rows in sorted(frames.items()):
         last = max(rows)
         kp = np.zeros((1, last + 1, NUM_KEYPOINTS, 2), np.float32)
@@ -80,6 +107,19 @@ def convert_urfd(root: Path, *, split_video: int = 10) -> PysklFile:
         for t in range(1, last + 1):
             if labels[t] == -2:
                 labels[t] = labels[t - 1]
+        videos.append(UrfdVideo(video, kp, sc, labels))
+    return videos
+
+
+def convert_urfd(root: Path, *, split_video: int = 10) -> PysklFile:
+    """Convert the CSV ``root`` (or the first CSV in the folder ``root``): one clip per run
+    of one label in each video."""
+    videos = read_urfd_videos(root)
+    anns: list[Annotation] = []
+    split: dict[str, list[str]] = {"train": [], "val": []}
+    for v in videos:
+        kp, sc, labels, video = v.keypoint, v.keypoint_score, v.labels, v.video
+        last = labels.shape[0] - 1
         start = 0
         for t in range(1, last + 2):
             if t <= last and labels[t] == labels[start]:
@@ -93,6 +133,6 @@ def convert_urfd(root: Path, *, split_video: int = 10) -> PysklFile:
                 split["train" if video <= split_video else "val"].append(frame_dir)
             start = t
     if not anns:
-        raise DatasetError(f"{path} holds no labelled frames")
-    log.info("URFD: %d clips from %d videos", len(anns), len(frames))
+        raise DatasetError(f"{_find_csv(root)} holds no labelled frames")
+    log.info("URFD: %d clips from %d videos", len(anns), len(videos))
     return PysklFile(annotations=anns, split=split, class_names=list(URFD_CLASSES))

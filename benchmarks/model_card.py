@@ -1,0 +1,427 @@
+"""Every number of assets/MODEL_CARD.md, measured on REAL data the model did not train on.
+
+    python benchmarks/model_card.py [--model assets/models/epamnet_adl.onnx]
+        [--data ../shared/data] [--sections utkinect urfd videos] [--json OUT.json]
+        [--synth-dir /work/synth_adl]
+
+Sections (each skipped, with the reason, when its data is absent):
+
+- ``utkinect``: UTKinect-Action3D, all 10 subjects (none trained on), Kinect 3D joints
+  projected to 2D (``train.convert.utkinect``). One window per labelled segment, made
+  the way the edge makes it (48 samples at the model's rate, centred), run through the
+  ONNX file in ONNX Runtime. The five classes that map onto the model's (walk, sitDown,
+  standUp, pickUp, waveHands) give top-1, per-class accuracy and a confusion matrix;
+  the other five (carry, throw, push, pull, clapHands) count windows called "falling".
+- ``urfd``: UR Fall Detection falls 1-15 (AlphaPose keypoints), each video replayed
+  through the edge pipeline itself (``edge_app.pipeline.Pipeline``, keypoint-file source,
+  ``--fast``, the default event rules), with the first frame held for ``--pad-before``
+  seconds and the last for ``--pad-after`` (the clips are 2-7 s, shorter than the
+  context the monitor has in a home). A fall is caught when a critical fall alert is
+  decided between 1 s before the annotated fall onset and 2 s after the first frame
+  annotated lying ("reaching the floor"); alerts decided earlier are false alarms.
+- ``videos``: the real videos in ``videos/open`` through the whole edge pipeline
+  (OpenCV decode, MediaPipe pose, windows, the model, events): fall alerts there are
+  false alarms (people walk, stand, sit; nobody falls).
+- ``synth`` (``--synth-dir``): the synthetic validation split (subjects not trained on),
+  for comparison with the real-data numbers.
+
+Prints one table per section and, with ``--json``, writes every number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._util import print_table
+from edge_app.config import DEFAULT_MODEL, load_config
+from edge_app.pipeline import Pipeline
+from edge_app.runner import ModelRunner, softmax
+from edge_app.types import Event, SinkBase, WindowResult
+
+log = logging.getLogger("model_card")
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data"
+SECTIONS = ("utkinect", "urfd", "videos", "synth")
+
+# UTKinect class -> the model's class (the five the activity goal is measured on).
+UTK_TO_ADL: dict[str, str] = {
+    "walk": "walking",
+    "sitDown": "sitting down",
+    "standUp": "standing up",
+    "pickUp": "bending or picking up",
+    "waveHands": "waving for help",
+}
+FALL_LABEL = "falling"
+HIT_BEFORE_ONSET_S = 1.0  # an alert up to 1 s before the annotated fall onset counts
+HIT_AFTER_FLOOR_S = 2.0  # ... and up to 2 s after the person reaches the floor
+
+
+# ----------------------------------------------------------------------------- replay
+
+
+@dataclass
+class DecidedEvent:
+    """An event and the source time of the window whose result produced it."""
+
+    event: Event
+    decided_at: float
+
+
+@dataclass
+class ReplayResult:
+    events: list[DecidedEvent] = field(default_factory=list)
+    windows: list[WindowResult] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    def fall_alerts(self) -> list[DecidedEvent]:
+        """``new`` critical fall incidents, in order."""
+        return [d for d in self.events if d.event.type == "new" and d.event.rule == "fall"]
+
+    def alerts(self) -> list[DecidedEvent]:
+        return [d for d in self.events if d.event.type == "new" and d.event.is_alert]
+
+    def activity_seconds(self) -> dict[str, float]:
+        """Seconds of each activity segment label (info incidents, ``end`` events)."""
+        out: dict[str, float] = {}
+        for d in self.events:
+            e = d.event
+            if e.type == "end" and e.level == "info" and e.end_time is not None:
+                out[e.label] = out.get(e.label, 0.0) + max(0.0, e.end_time - e.start_time)
+        return out
+
+
+class _Recorder(SinkBase):
+    """Collects events, stamped with the time of the window that decided them."""
+
+    name = "model-card"
+
+    def __init__(self, result: ReplayResult) -> None:
+        self.result = result
+        self._pending: list[Event] = []
+
+    def on_event(self, event: Event) -> None:
+        self._pending.append(event)
+
+    def on_window(self, result: WindowResult) -> None:
+        self.result.windows.append(result)
+        for e in self._pending:
+            self.result.events.append(DecidedEvent(e, result.time))
+        self._pending.clear()
+
+    def close(self) -> None:  # events of the final flush (incidents ended at stop)
+        last = self.result.windows[-1].time if self.result.windows else 0.0
+        for e in self._pending:
+            self.result.events.append(DecidedEvent(e, last))
+        self._pending.clear()
+
+
+def replay(source: str, model: Path, *, overrides: Sequence[str] = ()) -> ReplayResult:
+    """Run the edge pipeline on ``source`` (``--fast``) and record what it decided."""
+    cfg = load_config(overrides=["logging.level=WARNING",
+                                 "mqtt.enabled=false", *overrides])
+    result = ReplayResult()
+    with tempfile.TemporaryDirectory() as tmp:
+        old = os.environ.get("EPAM_DATA_DIR")
+        os.environ["EPAM_DATA_DIR"] = tmp
+        try:
+            p = Pipeline(cfg, source=source, model_path=model, realtime=False)
+            p.add_sink(_Recorder(result))
+            p.start()
+            p.wait()
+            p.stop()
+        finally:
+            if old is None:
+                os.environ.pop("EPAM_DATA_DIR", None)
+            else:
+                os.environ["EPAM_DATA_DIR"] = old
+    if p.error:
+        raise RuntimeError(f"{source}: {p.error}")
+    result.duration_s = p.stats.source_time
+    return result
+
+
+def write_replay_pickle(path: Path, name: str, keypoint: np.ndarray, score: np.ndarray,
+                        img_shape: tuple[int, int], fps: float) -> Path:
+    """A one-annotation PYSKL pickle that the keypoint-file source replays."""
+    anno = {"frame_dir": name, "label": -1, "total_frames": int(keypoint.shape[1]),
+            "img_shape": img_shape, "original_shape": img_shape, "fps": fps,
+            "keypoint": keypoint.astype(np.float32),
+            "keypoint_score": score.astype(np.float32)}
+    with path.open("wb") as f:
+        pickle.dump({"split": {"all": [name]}, "annotations": [anno]}, f)
+    return path
+
+
+def hold_pad(keypoint: np.ndarray, score: np.ndarray, before: int,
+             after: int) -> tuple[np.ndarray, np.ndarray]:
+    """Repeat the first frame ``before`` times and the last ``after`` times."""
+    kp = np.concatenate([np.repeat(keypoint[:, :1], before, 1), keypoint,
+                         np.repeat(keypoint[:, -1:], after, 1)], axis=1)
+    sc = np.concatenate([np.repeat(score[:, :1], before, 1), score,
+                         np.repeat(score[:, -1:], after, 1)], axis=1)
+    return kp, sc
+
+
+# ----------------------------------------------------------------------------- scoring
+
+
+@dataclass(frozen=True)
+class FallOutcome:
+    """How one annotated fall was handled."""
+
+    name: str
+    onset_s: float
+    floor_s: float
+    caught: bool
+    delay_s: float | None  # first in-time alert's decision time minus floor time
+    false_alerts: int  # fall alerts decided before the hit interval
+    late_alerts: int
+
+
+def score_fall(name: str, alerts_at: Sequence[float], onset_s: float,
+               floor_s: float) -> FallOutcome:
+    """Match fall alert decision times against one annotated fall."""
+    lo, hi = onset_s - HIT_BEFORE_ONSET_S, floor_s + HIT_AFTER_FLOOR_S
+    hits = [t for t in alerts_at if lo <= t <= hi]
+    early = sum(1 for t in alerts_at if t < lo)
+    late = sum(1 for t in alerts_at if t > hi)
+    return FallOutcome(name, onset_s, floor_s, bool(hits),
+                       (hits[0] - floor_s) if hits else None, early, late)
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def section_utkinect(model: Path, data: Path) -> dict[str, Any]:
+    from train.convert.utkinect import convert_utkinect
+    from train.dataset import ClipDataset, DataOptions
+    from train.metrics import report, save_confusion_png
+
+    root = data / "skeletons" / "utkinect"
+    if not root.is_dir():
+        return {"skipped": f"{root} is absent"}
+    runner = ModelRunner(model, providers=["cpu"])
+    names = list(runner.class_names)
+    pysk = convert_utkinect(root)
+    anns = pysk.annotations
+    utk_names = list(pysk.class_names)
+    opts = DataOptions(sampling="rate", sample_rate_hz=runner.metadata.sample_rate_hz)
+    ds = ClipDataset(anns, modalities=["pose"], train=False, options=opts)
+    preds: list[int] = []
+    for i in range(len(ds)):
+        pose = ds[i]["pose"].numpy()
+        preds.append(int(np.argmax(runner.predict(pose, None).logits)))
+    scored_true: list[int] = []
+    scored_pred: list[int] = []
+    other_falls: dict[str, int] = {}
+    other_counts: dict[str, int] = {}
+    for ann, pred in zip(anns, preds, strict=True):
+        utk = utk_names[int(ann["label"])]
+        if utk in UTK_TO_ADL:
+            scored_true.append(names.index(UTK_TO_ADL[utk]))
+            scored_pred.append(pred)
+        else:
+            other_counts[utk] = other_counts.get(utk, 0) + 1
+            if names[pred] == FALL_LABEL:
+                other_falls[utk] = other_falls.get(utk, 0) + 1
+    rep = report(scored_true, scored_pred, len(names))
+    png = ROOT / "docs" / "model_card_utkinect_confusion.png"
+    try:
+        save_confusion_png(rep.confusion, names, png,
+                           title="UTKinect (all subjects, 5 mapped classes)")
+    except Exception as exc:  # matplotlib missing or headless trouble: numbers still count
+        log.warning("confusion PNG not written: %s", exc)
+    per_class = {UTK_TO_ADL[u]: rep.per_class_accuracy[names.index(UTK_TO_ADL[u])]
+                 for u in UTK_TO_ADL}
+    falls_5 = sum(1 for p in scored_pred if names[p] == FALL_LABEL)
+    rows = [[f"{u} -> {a}", int(sum(1 for t in scored_true if t == names.index(a))),
+             f"{per_class[a] * 100:.1f}%"] for u, a in UTK_TO_ADL.items()]
+    print(f"\nUTKinect, {len(anns)} segments, all 10 subjects (not trained on); "
+          f"one centred window per segment")
+    print_table(["class", "segments", "accuracy"], rows)
+    print(f"top-1 on the 5 mapped classes: {rep.top1 * 100:.1f}% "
+          f"(chance {100 / len(names):.1f}%), mean class accuracy "
+          f"{rep.mean_class_accuracy * 100:.1f}%")
+    print("confusion (rows: true, columns: predicted):")
+    present = sorted(set(scored_true) | set(scored_pred))
+    print_table(["true \\ pred", *[names[j][:10] for j in present]],
+                [[names[i], *[int(rep.confusion[i, j]) for j in present]]
+                 for i in sorted(set(scored_true))])
+    n_other = sum(other_counts.values())
+    print(f"windows called '{FALL_LABEL}': {falls_5} of {len(scored_true)} (5 classes), "
+          f"{sum(other_falls.values())} of {n_other} (carry/throw/push/pull/clapHands)")
+    return {"segments": len(anns), "scored": len(scored_true), "top1": rep.top1,
+            "mean_class_accuracy": rep.mean_class_accuracy, "per_class": per_class,
+            "confusion": rep.confusion.tolist(), "classes": names,
+            "fall_calls_scored": falls_5, "fall_calls_other": other_falls,
+            "other_counts": other_counts, "confusion_png": str(png.relative_to(ROOT))}
+
+
+def section_urfd(model: Path, data: Path, pad_before: float, pad_after: float,
+                 overrides: Sequence[str]) -> dict[str, Any]:
+    from train.convert.urfd import FPS, IMAGE_SHAPE, read_urfd_videos
+
+    root = data / "skeletons" / "urfd_falls_dev"
+    if not root.is_dir():
+        return {"skipped": f"{root} is absent"}
+    videos = read_urfd_videos(root)
+    outcomes: list[FallOutcome] = []
+    rows = []
+    before, after = round(pad_before * FPS), round(pad_after * FPS)
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in videos:
+            if v.fall_frame is None:
+                continue
+            kp, sc = hold_pad(v.keypoint, v.keypoint_score, before, after)
+            name = f"urfd-fall-{v.video:02d}"
+            pkl = write_replay_pickle(Path(tmp) / f"{name}.pkl", name, kp, sc, IMAGE_SHAPE, FPS)
+            res = replay(str(pkl), model, overrides=overrides)
+            onset = (before + v.fall_frame) / FPS
+            floor_frame = v.floor_frame if v.floor_frame is not None else v.labels.shape[0] - 1
+            floor = (before + floor_frame) / FPS
+            alerts = [d.decided_at for d in res.fall_alerts()]
+            out = score_fall(name, alerts, onset, floor)
+            outcomes.append(out)
+            peak = max((float(w.smoothed[list(w.class_names).index(FALL_LABEL)])
+                        for w in res.windows), default=0.0)
+            rows.append([name, f"{onset:.1f}", f"{floor:.1f}", "yes" if out.caught else "NO",
+                         "-" if out.delay_s is None else f"{out.delay_s:+.2f}",
+                         out.false_alerts, out.late_alerts, f"{peak:.2f}"])
+    caught = sum(o.caught for o in outcomes)
+    false_alerts = sum(o.false_alerts for o in outcomes)
+    delays = [o.delay_s for o in outcomes if o.delay_s is not None]
+    print(f"\nURFD falls 1-15 through the edge pipeline (keypoint replay, --fast, default "
+          f"rules), held first frame {pad_before:.1f} s, last frame {pad_after:.1f} s")
+    print_table(["video", "onset s", "floor s", "caught", "alert - floor s", "early alerts",
+                 "late alerts", "peak P(fall)"], rows)
+    print(f"caught {caught}/{len(outcomes)} within {HIT_AFTER_FLOOR_S:.0f} s of reaching the "
+          f"floor; {false_alerts} fall alerts before the fall"
+          + (f"; median alert - floor {np.median(delays):+.2f} s" if delays else ""))
+    return {"falls": len(outcomes), "caught": caught, "false_alerts": false_alerts,
+            "median_delay_s": float(np.median(delays)) if delays else None,
+            "per_video": [o.__dict__ for o in outcomes],
+            "pad_before_s": pad_before, "pad_after_s": pad_after}
+
+
+def section_videos(model: Path, data: Path, overrides: Sequence[str]) -> dict[str, Any]:
+    folder = data / "videos" / "open"
+    if not folder.is_dir():
+        return {"skipped": f"{folder} is absent"}
+    rows = []
+    per_video: dict[str, Any] = {}
+    total_s = 0.0
+    total_falls = 0
+    for path in sorted(folder.iterdir()):
+        if path.suffix.lower() not in (".mp4", ".avi", ".gif"):
+            continue
+        t0 = time.monotonic()
+        res = replay(str(path), model, overrides=overrides)
+        falls = res.fall_alerts()
+        alerts = res.alerts()
+        acts = res.activity_seconds()
+        total_s += res.duration_s
+        total_falls += len(falls)
+        top = ", ".join(f"{k} {v:.0f}s" for k, v in sorted(acts.items(), key=lambda kv: -kv[1]))
+        rows.append([path.name, f"{res.duration_s:.1f}", len(res.windows), len(falls),
+                     len(alerts) - len(falls), top or "-", f"{time.monotonic() - t0:.0f}"])
+        per_video[path.name] = {"seconds": res.duration_s, "windows": len(res.windows),
+                                "fall_alerts": len(falls),
+                                "fall_alert_times": [d.decided_at for d in falls],
+                                "other_alerts": [d.event.label for d in alerts
+                                                 if d.event.rule != "fall"],
+                                "activity_seconds": acts}
+    print("\nReal videos (videos/open) through the whole edge pipeline (MediaPipe pose, "
+          "--fast, default rules); nobody falls in them")
+    print_table(["video", "seconds", "windows", "fall alerts", "other alerts",
+                 "activities (segments)", "wall s"], rows)
+    print(f"{total_falls} false fall alerts in {total_s / 60:.1f} minutes of real video")
+    return {"seconds": total_s, "false_fall_alerts": total_falls, "per_video": per_video}
+
+
+def section_synth(model: Path, synth_dir: Path | None) -> dict[str, Any]:
+    from train.dataset import ClipDataset, DataOptions
+    from train.metrics import report
+    from train.pyskl import load_pyskl
+
+    if synth_dir is None or not (synth_dir / "annotations.pkl").is_file():
+        return {"skipped": "no --synth-dir with annotations.pkl (python -m train.synth ...)"}
+    runner = ModelRunner(model, providers=["cpu"])
+    names = list(runner.class_names)
+    pysk = load_pyskl(synth_dir / "annotations.pkl")
+    val = set(pysk.split.get("val", []))
+    anns = [a for a in pysk.annotations if a["frame_dir"] in val]
+    opts = DataOptions(sampling="rate", sample_rate_hz=runner.metadata.sample_rate_hz)
+    ds = ClipDataset(anns, modalities=["pose"], train=False, options=opts)
+    preds = [int(np.argmax(softmax(runner.predict(ds[i]["pose"].numpy(), None).logits)))
+             for i in range(len(ds))]
+    labels = [int(a["label"]) for a in anns]
+    rep = report(labels, preds, len(names))
+    print(f"\nSynthetic val split ({len(anns)} clips, subjects not trained on): top-1 "
+          f"{rep.top1 * 100:.1f}%, mean class accuracy {rep.mean_class_accuracy * 100:.1f}%")
+    print_table(["class", "accuracy"], [[n, f"{a * 100:.1f}%"] for n, a in
+                                        zip(names, rep.per_class_accuracy, strict=True)])
+    return {"clips": len(anns), "top1": rep.top1, "mean_class_accuracy":
+            rep.mean_class_accuracy, "per_class": dict(zip(names, rep.per_class_accuracy,
+                                                           strict=True))}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="EPAM-Net .onnx")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="../shared/data")
+    parser.add_argument("--sections", nargs="+", default=["utkinect", "urfd", "videos"],
+                        choices=SECTIONS)
+    parser.add_argument("--synth-dir", type=Path, default=None,
+                        help="a train.synth folder (section synth: its val split)")
+    parser.add_argument("--pad-before", type=float, default=3.2,
+                        help="URFD: seconds the first frame is held")
+    parser.add_argument("--pad-after", type=float, default=6.0,
+                        help="URFD: seconds the last frame is held")
+    parser.add_argument("--set", dest="overrides", action="append", default=[],
+                        metavar="KEY=VALUE", help="edge config override (repeatable)")
+    parser.add_argument("--json", type=Path, default=None, help="write every number here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    meta = ModelRunner(args.model, providers=["cpu"]).metadata
+    print(f"model {args.model} ({meta.model_name}, {meta.num_classes} classes, "
+          f"{meta.sample_rate_hz:g} samples/s, {'untrained' if meta.untrained else 'trained'})")
+    out: dict[str, Any] = {"model": str(args.model), "overrides": args.overrides}
+    for name in args.sections:
+        t0 = time.monotonic()
+        if name == "utkinect":
+            res = section_utkinect(args.model, args.data)
+        elif name == "urfd":
+            res = section_urfd(args.model, args.data, args.pad_before, args.pad_after,
+                               args.overrides)
+        elif name == "videos":
+            res = section_videos(args.model, args.data, args.overrides)
+        else:
+            res = section_synth(args.model, args.synth_dir)
+        if "skipped" in res:
+            print(f"\n{name}: skipped ({res['skipped']})")
+        res["wall_s"] = round(time.monotonic() - t0, 1)
+        out[name] = res
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=2, default=float))
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
