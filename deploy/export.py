@@ -24,7 +24,7 @@ import torch
 
 from model.epamnet import EPAMNet, build_epamnet
 from model.labels import get_label_set
-from model.metadata import INPUT_NAMES, OUTPUT_NAMES, ModelMetadata
+from model.metadata import BATCH_DIM, INPUT_NAMES, OUTPUT_NAMES, ModelMetadata
 
 __all__ = [
     "CheckResult",
@@ -136,7 +136,7 @@ def export_onnx(
     rgb = torch.zeros(1, *geo.rgb_shape)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(out.suffix + ".tmp")
-    dynamic = {name: {0: "batch"} for name in (*INPUT_NAMES, *OUTPUT_NAMES)}
+    dynamic = {name: {0: BATCH_DIM} for name in (*INPUT_NAMES, *OUTPUT_NAMES)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation chatter
         torch.onnx.export(

@@ -28,7 +28,8 @@ NTU60_CLASSES: tuple[str, ...] = (
 )  # fmt: skip
 
 # NTU RGB+D 120: A1-A60 as above, then A61-A120 in order.
-NTU120_CLASSES: tuple[str, ...] = NTU60_CLASSES + (
+NTU120_CLASSES: tuple[str, ...] = (
+    *NTU60_CLASSES,
     "put on headphone", "take off headphone", "shoot at the basket", "bounce ball",
     "tennis bat swing", "juggling table tennis balls", "hush (quiet)", "flick hair",
     "thumb up", "thumb down", "make ok sign", "make victory sign", "staple book",

@@ -13,11 +13,19 @@ from typing import Any
 
 from model import contract
 
-__all__ = ["CONTRACT_VERSION", "INPUT_NAMES", "OUTPUT_NAMES", "Geometry", "ModelMetadata"]
+__all__ = [
+    "BATCH_DIM",
+    "CONTRACT_VERSION",
+    "INPUT_NAMES",
+    "OUTPUT_NAMES",
+    "Geometry",
+    "ModelMetadata",
+]
 
 CONTRACT_VERSION = "1"
 INPUT_NAMES: tuple[str, str] = ("pose_heatmaps", "rgb")
 OUTPUT_NAMES: tuple[str, str, str] = ("scores", "rgb_logits", "pose_logits")
+BATCH_DIM = "batch"  # name of the dynamic first dimension of every input and output
 
 
 @dataclass(frozen=True)

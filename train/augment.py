@@ -5,6 +5,9 @@
 - PoseC3D ``RandomResizedCrop`` for the pose phase: a random sub-box of the clip's
   global box, ``area`` 0.56-1.0 of it and aspect ratio 3/4-4/3; the keypoints are then
   mapped into that sub-box by the contract, which stretches it to 56x56.
+- Face drop: the eyes and ears removed (score 0) in a share of clips
+  (``augment.drop_face_prob``), because Kinect skeletons and 13-keypoint AlphaPose
+  files have none, and the edge should not depend on them.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ import numpy as np
 
 from model.contract import Box
 
-__all__ = ["random_resized_box"]
+__all__ = ["FACE_JOINTS", "drop_face", "random_resized_box"]
+
+FACE_JOINTS = (1, 2, 3, 4)  # COCO-17 left/right eye, left/right ear
+
+
+def drop_face(scores: np.ndarray) -> np.ndarray:
+    """A copy of ``scores`` ``(..., 17)`` with the eyes and ears set to 0 (not seen)."""
+    out = np.array(scores, copy=True)
+    out[..., list(FACE_JOINTS)] = 0
+    return out
 
 
 def random_resized_box(

@@ -77,6 +77,7 @@ def build_dataset(
         random_resized_crop=pcfg.random_resized_crop,
         crop_area=cfg.augment.crop_area,
         crop_ratio=cfg.augment.crop_ratio,
+        drop_face_prob=cfg.augment.drop_face_prob,
     )
     try:
         return ClipDataset(anns, modalities=MODALITIES[phase], train=train, options=options,

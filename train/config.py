@@ -83,6 +83,9 @@ class AugmentConfig(_Section):
         (0.56, 1.0), description="RandomResizedCrop area range, fraction of the pose box")
     crop_ratio: tuple[float, float] = Field(
         (3 / 4, 4 / 3), description="RandomResizedCrop aspect-ratio range (width/height)")
+    drop_face_prob: float = Field(
+        0.0, ge=0, le=1, description="share of training clips whose eyes and ears are "
+        "removed (score 0), as in Kinect or 13-keypoint AlphaPose data (pose only)")
 
     @model_validator(mode="after")
     def _ranges(self) -> AugmentConfig:

@@ -21,7 +21,7 @@ import torch
 from torch.utils.data import Dataset
 
 from model.contract import rgb_indices
-from train.augment import random_resized_box
+from train.augment import drop_face, random_resized_box
 from train.clips import make_clip
 from train.pyskl import Annotation
 from train.sampling import Sampling, sample_indices
@@ -46,6 +46,7 @@ class DataOptions:
     random_resized_crop: bool = False
     crop_area: tuple[float, float] = (0.56, 1.0)
     crop_ratio: tuple[float, float] = (3 / 4, 4 / 3)
+    drop_face_prob: float = 0.0
 
 
 class ClipDataset(Dataset[dict[str, Any]]):
@@ -122,6 +123,9 @@ class ClipDataset(Dataset[dict[str, Any]]):
                 jitter = functools.partial(random_resized_box, rng=rng,
                                            area_range=opts.crop_area,
                                            ratio_range=opts.crop_ratio)
+            # drawn only when enabled, so other runs keep their random streams
+            if opts.drop_face_prob > 0 and rng.rand() < opts.drop_face_prob:
+                sc = drop_face(sc)
         clip = make_clip(kp, sc, (width, height), indices, frames=frames,
                          with_pose="pose" in self.modalities, box_jitter=jitter, flip=flip)
         item: dict[str, Any] = {"label": int(ann["label"]), "index": index}

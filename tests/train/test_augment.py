@@ -22,3 +22,13 @@ def test_random_resized_box_stays_inside_with_the_area_range() -> None:
 def test_impossible_crop_returns_the_box() -> None:
     box = Box(0, 0, 1, 1)
     assert random_resized_box(box, np.random.RandomState(0), ratio_range=(3.0, 4.0)) == box
+
+
+def test_drop_face_zeroes_eyes_and_ears_only() -> None:
+    from train.augment import FACE_JOINTS, drop_face
+
+    sc = np.full((2, 5, 17), 0.8, np.float32)
+    out = drop_face(sc)
+    assert (out[..., list(FACE_JOINTS)] == 0).all()
+    assert (np.delete(out, list(FACE_JOINTS), axis=-1) == 0.8).all()
+    assert (sc == 0.8).all()  # the input is left alone

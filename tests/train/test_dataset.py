@@ -88,3 +88,19 @@ def test_rate_sampling_with_fps_key(synth_dir: Path) -> None:
     ds = ClipDataset(anns, modalities=("pose",), train=False,
                      options=DataOptions(sampling="rate", sample_rate_hz=15.0))
     assert ds[0]["pose"].shape == (17, 48, 56, 56)
+
+
+def test_face_drop_empties_the_face_heatmaps_in_a_share_of_clips(synth_dir: Path) -> None:
+    anns = _data(synth_dir)
+    base = ClipDataset(anns, modalities=("pose",), train=True,
+                       options=DataOptions(flip_prob=0.0), seed=1)
+    always = ClipDataset(anns, modalities=("pose",), train=True,
+                         options=DataOptions(flip_prob=0.0, drop_face_prob=1.0), seed=1)
+    never = ClipDataset(anns, modalities=("pose",), train=True,
+                        options=DataOptions(flip_prob=0.0, drop_face_prob=0.0), seed=1)
+    item = always[0]["pose"].numpy()
+    assert item[1:5].max() == 0  # eyes and ears: nothing
+    assert item[0].max() > 0 and item[5:].max() > 0  # nose and body still there
+    assert base[0]["pose"].numpy()[1:5].max() > 0
+    # probability 0 draws nothing: the same clip as without the option
+    assert (never[0]["pose"] == base[0]["pose"]).all()
