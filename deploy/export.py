@@ -100,6 +100,11 @@ def load_checkpoint(path: Path) -> tuple[EPAMNet, dict[str, Any]]:
         raise ExportError(f"checkpoint {path} is not a dict of tensors")
     state = ckpt.get("model", ckpt)
     meta = dict(ckpt.get("meta", {})) if isinstance(ckpt.get("meta"), Mapping) else {}
+    reduced = meta.get("reduced_geometry", [1, 1])
+    if list(reduced) != [1, 1]:
+        raise ExportError(f"checkpoint {path} was trained at a reduced geometry (every "
+                          f"{reduced[0]}th sample, heatmaps pooled by {reduced[1]}): fine-tune "
+                          "it at full geometry (init.checkpoint) and export that one")
     if not isinstance(state, Mapping) or "pose.head.fc.weight" not in state:
         raise ExportError(
             f"checkpoint {path} holds no EPAM-Net weights (no 'pose.head.fc.weight'); "

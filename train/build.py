@@ -7,12 +7,14 @@ One owner for these steps so that training (``train.engine``) and evaluation
 from __future__ import annotations
 
 import logging
+import math
 from pathlib import Path
 
 import torch
 
 from model.epamnet import EPAMNet, build_epamnet
 from model.labels import LABEL_SETS, get_label_set
+from model.xshiftnet import XShiftBlock
 from train.config import Phase, TrainConfig
 from train.dataset import ClipDataset, DataOptions
 from train.phases import MODALITIES
@@ -78,6 +80,8 @@ def build_dataset(
         crop_area=cfg.augment.crop_area,
         crop_ratio=cfg.augment.crop_ratio,
         drop_face_prob=cfg.augment.drop_face_prob,
+        reduce_time=cfg.data.reduce_time,
+        reduce_space=cfg.data.reduce_space,
     )
     try:
         return ClipDataset(anns, modalities=MODALITIES[phase], train=train, options=options,
@@ -86,7 +90,20 @@ def build_dataset(
         raise DatasetError(f"{phase} phase: {exc}") from exc
 
 
-def build_model(num_classes: int, *, seed: int) -> EPAMNet:
-    """EPAM-Net with the paper's architecture, initialised from ``seed``."""
+def build_model(num_classes: int, *, seed: int, residual_gamma: float = 0.0,
+                pose_frames: int = 48) -> EPAMNet:
+    """EPAM-Net with the paper's architecture, initialised from ``seed``.
+
+    ``residual_gamma``: initial gamma of the last BN of every residual branch (0, the
+    paper's code, makes each block start as the identity). ``pose_frames`` below 48: a
+    reduced-geometry curriculum run (same weights, fewer frames per clip).
+    """
     torch.manual_seed(seed)
-    return build_epamnet(num_classes)
+    rgb_frames = 16 if pose_frames % 16 == 0 else math.gcd(pose_frames, 16)
+    model = build_epamnet(num_classes, pose_frames=pose_frames, rgb_frames=rgb_frames)
+    if residual_gamma:
+        with torch.no_grad():
+            for block in model.modules():
+                if isinstance(block, XShiftBlock):
+                    block.conv_c.bn.weight.fill_(residual_gamma)
+    return model

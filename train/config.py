@@ -26,6 +26,7 @@ __all__ = [
     "AugmentConfig",
     "ConfigError",
     "DataConfig",
+    "InitConfig",
     "JointPhaseConfig",
     "OptimConfig",
     "Phase",
@@ -75,6 +76,18 @@ class DataConfig(_Section):
     default_fps: float = Field(30.0, gt=0, description="clip frame rate when an annotation has "
                                "no 'fps' key (frames per second)")
     num_workers: int = Field(4, ge=0, description="DataLoader worker processes per process")
+    reduce_time: int = Field(1, ge=1, le=4, description="pose curriculum: keep every n-th "
+                             "of the 48 samples (48/n frames); 1 = the contract's geometry")
+    reduce_space: int = Field(1, ge=1, le=4, description="pose curriculum: max-pool the "
+                              "56x56 heatmaps by n; 1 = the contract's geometry. A reduced "
+                              "run trains n*n*m times cheaper steps; its checkpoint does not "
+                              "export: fine-tune at full geometry from it (init.checkpoint)")
+
+    @model_validator(mode="after")
+    def _reduce(self) -> DataConfig:
+        if 48 % self.reduce_time or 56 % self.reduce_space:
+            raise ValueError("reduce_time must divide 48 and reduce_space must divide 56")
+        return self
 
 
 class AugmentConfig(_Section):
@@ -128,6 +141,16 @@ class OptimConfig(_Section):
     min_lr: float = Field(0.0, ge=0, description="cosine schedule floor")
 
 
+class InitConfig(_Section):
+    checkpoint: str | None = Field(
+        None, description="start from the weights of this checkpoint (e.g. a reduced-geometry "
+        "run of the same classes); optimizer and schedule start fresh")
+    residual_gamma: float = Field(
+        0.0, ge=0, description="initial gamma of the last BN of every residual branch; 0 = "
+        "the paper's code (each block starts as the identity). A small value (0.1-0.25) "
+        "lets a short CPU schedule leave chance sooner")
+
+
 class RuntimeConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if present")
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
@@ -150,6 +173,7 @@ class TrainConfig(_Section):
     augment: AugmentConfig = Field(default_factory=AugmentConfig)
     phases: PhasesConfig = Field(default_factory=PhasesConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
+    init: InitConfig = Field(default_factory=InitConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
     def phase_config(self, phase: Phase | None = None) -> PhaseConfig:

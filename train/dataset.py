@@ -27,7 +27,7 @@ from train.pyskl import Annotation
 from train.sampling import Sampling, sample_indices
 from train.video import read_frames, resolve_video
 
-__all__ = ["ClipDataset", "DataOptions", "Modality"]
+__all__ = ["ClipDataset", "DataOptions", "Modality", "reduce_pose"]
 
 log = logging.getLogger(__name__)
 Modality = Literal["pose", "rgb"]
@@ -47,6 +47,18 @@ class DataOptions:
     crop_area: tuple[float, float] = (0.56, 1.0)
     crop_ratio: tuple[float, float] = (3 / 4, 4 / 3)
     drop_face_prob: float = 0.0
+    reduce_time: int = 1
+    reduce_space: int = 1
+
+
+def reduce_pose(pose: np.ndarray, time: int, space: int) -> np.ndarray:
+    """``(K, T, H, W)`` heatmaps -> every ``time``-th frame, ``space x space`` max-pooled
+    (a Gaussian keeps its peak value): the reduced geometry of a training curriculum."""
+    k, _, h, w = pose.shape
+    out = pose[:, ::time]
+    if space > 1:
+        out = out.reshape(k, out.shape[1], h // space, space, w // space, space).max(axis=(3, 5))
+    return np.ascontiguousarray(out, dtype=np.float32)
 
 
 class ClipDataset(Dataset[dict[str, Any]]):
@@ -130,7 +142,10 @@ class ClipDataset(Dataset[dict[str, Any]]):
                          with_pose="pose" in self.modalities, box_jitter=jitter, flip=flip)
         item: dict[str, Any] = {"label": int(ann["label"]), "index": index}
         if clip.pose is not None:
-            item["pose"] = torch.from_numpy(clip.pose)
+            pose = clip.pose
+            if opts.reduce_time > 1 or opts.reduce_space > 1:
+                pose = reduce_pose(pose, opts.reduce_time, opts.reduce_space)
+            item["pose"] = torch.from_numpy(pose)
         if clip.rgb is not None:
             item["rgb"] = torch.from_numpy(clip.rgb)
         return item

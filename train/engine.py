@@ -146,9 +146,19 @@ class Trainer:
 
     def _build_model(self, *, pretrained: bool) -> None:
         """EPAM-Net set up for the phase; ``pretrained``: load the joint phase's streams."""
-        self.model: EPAMNet = build_model(len(self.class_names), seed=self.cfg.seed)
-        prepare_for_phase(self.model, self.phase)
+        self.model: EPAMNet = build_model(len(self.class_names), seed=self.cfg.seed,
+                                           residual_gamma=self.cfg.init.residual_gamma,
+                                           pose_frames=48 // self.cfg.data.reduce_time)
         self.init_sources: dict[str, str] = {}
+        if self.cfg.init.checkpoint and pretrained:
+            path = Path(self.cfg.init.checkpoint).expanduser()
+            ckpt = read_checkpoint(path)
+            if list(ckpt["meta"].get("class_names", [])) != self.class_names:
+                raise CheckpointError(f"init.checkpoint {path} has other classes than this run")
+            load_state_strict(self.model, ckpt["model"], f"init.checkpoint {path}")
+            self.init_sources["model"] = str(path)
+            log.info("weights from %s (optimizer and schedule start fresh)", path)
+        prepare_for_phase(self.model, self.phase)
         if self.phase == "joint" and pretrained:
             self._load_pretrained_streams()
         if self.dist.enabled and self.device.type == "cuda":
@@ -240,6 +250,7 @@ class Trainer:
             "precision": self.precision.name,
             "world_size": self.dist.world_size,
             "torch": str(torch.__version__),
+            "reduced_geometry": [self.cfg.data.reduce_time, self.cfg.data.reduce_space],
         }
         if self.init_sources:
             meta["init"] = dict(self.init_sources)

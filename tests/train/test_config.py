@@ -74,3 +74,22 @@ def test_ntu120_configs_name_all_120_classes(name: str) -> None:
     names = resolve_class_names(cfg, PysklFile(annotations=[ann]))  # type: ignore[list-item]
     assert len(names) == 120 == len(set(names))
     assert names[42] == "falling down" and names[119].startswith("finger-guessing")
+
+
+def test_residual_gamma_sets_the_last_bn_of_every_branch() -> None:
+    import torch
+
+    from model.xshiftnet import XShiftBlock
+    from train.build import build_model
+
+    paper = build_model(4, seed=0)
+    warm = build_model(4, seed=0, residual_gamma=0.2)
+    blocks = [m for m in warm.modules() if isinstance(m, XShiftBlock)]
+    assert len(blocks) == 23 + 26  # pose (5+11+7) and rgb (3+5+11+7) blocks
+    assert all(bool((b.conv_c.bn.weight == torch.tensor(0.2)).all()) for b in blocks)
+    assert all(float(b.conv_c.bn.weight.abs().max()) == 0.0
+               for b in paper.modules() if isinstance(b, XShiftBlock))
+    # nothing else differs
+    for (k, a), (_, b) in zip(paper.state_dict().items(), warm.state_dict().items()):
+        if not k.endswith("conv_c.bn.weight"):
+            assert (a == b).all(), k
