@@ -1,6 +1,7 @@
 """One EPAM-Net window (batch 1) on every CPU backend, all measured in the same run.
 
     python benchmarks/backends.py [--threads 2] [--repeats 10] [--windows 32] [--classes 8]
+        [--model assets/models/epamnet_adl.onnx]
 
 PyTorch eager, ONNX Runtime FP32 / FP16 / INT8 (static QDQ, per-channel, calibrated on
 real windows of the demo video made by the edge app's own pose tracker and window
@@ -11,8 +12,10 @@ Latency: median after warm-up of the pose stream alone (the pose-only subgraph, 
 privacy mode runs) and of the whole model (both streams + attention); the RGB stream's
 share is their difference. Agreement: top-1 of the fused scores against ONNX Runtime
 FP32 on held-out real windows (the odd ones; the even ones calibrate INT8), and the
-largest logit difference. The weights are random (seeded): agreement of an untrained
-model is a lower bound, its logits being nearly tied.
+largest logit difference. The weights are random (seeded) unless ``--model`` gives a
+trained file: agreement of an untrained model is a lower bound, its logits being nearly
+tied. "static batch 1" rows fix the batch dimension as the edge runner does (ONNX
+Runtime then folds the graph's shape arithmetic; OpenVINO compiles static shapes).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table, time_median
-from model.metadata import OUTPUT_NAMES
+from model.metadata import BATCH_DIM, OUTPUT_NAMES
 
 
 @dataclass
@@ -44,10 +47,12 @@ class Row:
     note: str = ""
 
 
-def _ort_session(model: Any, threads: int) -> Any:
+def _ort_session(model: Any, threads: int, batch: int | None = None) -> Any:
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
+    if batch is not None:  # what the edge runner does: every shape static
+        opts.add_free_dimension_override_by_name(BATCH_DIM, batch)
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -65,19 +70,24 @@ def _pose_subgraph(path: Path) -> bytes:
     return bytes(sub.SerializeToString())
 
 
-def _ort_backend(path: Path, threads: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    full = _ort_session(path, threads)
-    pose = _ort_session(_pose_subgraph(path), threads)
+def _ort_backend(path: Path, threads: int, batch: int | None = None
+                 ) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    full = _ort_session(path, threads, batch)
+    pose = _ort_session(_pose_subgraph(path), threads, batch)
     return (lambda p, r: full.run(["scores"], {"pose_heatmaps": p, "rgb": r})[0],
             lambda p: pose.run(["pose_logits"], {"pose_heatmaps": p})[0])
 
 
-def _ov_backend(path: Path, threads: int, precision: str
+def _ov_backend(path: Path, threads: int, precision: str, static: bool = False
                 ) -> tuple[Callable[..., Any], Callable[..., Any], str]:
     import openvino as ov
 
     core = ov.Core()
     model = core.read_model(str(path))
+    if static:
+        model.reshape({i.get_any_name(): [1, *[d.get_length() for d in
+                                               list(i.get_partial_shape())[1:]]]
+                       for i in model.inputs})
     cfg = {"PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": 1, "INFERENCE_NUM_THREADS": threads,
            "INFERENCE_PRECISION_HINT": precision}
     full = core.compile_model(model, "CPU", cfg)
@@ -100,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
                         "calibrate INT8, half measure agreement)")
     parser.add_argument("--video", help="video for the windows (default: the bundled demo)")
     parser.add_argument("--windows-cache", type=Path, help="reuse/save windows here (.npz)")
+    parser.add_argument("--model", type=Path, default=None, help="a trained EPAM-Net .onnx "
+                        "(e.g. assets/models/epamnet_adl.onnx) instead of random weights; "
+                        "PyTorch rows are then skipped")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
 
@@ -128,9 +141,12 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         fp32 = Path(tmp) / "epamnet.onnx"
-        meta = ModelMetadata(class_names=tuple(f"c{i}" for i in range(args.classes)),
-                             provenance={"source": "random-init"})
-        export_onnx(net, fp32, meta)
+        if args.model is not None:
+            fp32.write_bytes(args.model.read_bytes())
+        else:
+            meta = ModelMetadata(class_names=tuple(f"c{i}" for i in range(args.classes)),
+                                 provenance={"source": "random-init"})
+            export_onnx(net, fp32, meta)
         fp16 = make_fp16(fp32, Path(tmp) / "epamnet.fp16.onnx")
         int8 = make_int8(fp32, Path(tmp) / "epamnet.int8.onnx", calib)
 
@@ -143,32 +159,39 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             return row, whole
 
-        pose_t, rgb_t = torch.from_numpy(pose0), torch.from_numpy(rgb0)
-        with torch.inference_mode():
-            t_pose = time_median(lambda: net.forward_pose(pose_t), warmup=args.warmup,
-                                 repeats=args.repeats)
-            t_all = time_median(lambda: net(pose_t, rgb_t), warmup=args.warmup,
-                                repeats=args.repeats)
-            torch_scores = [net(torch.from_numpy(f["pose_heatmaps"]),
-                                torch.from_numpy(f["rgb"]))[0].numpy() for f in held.feeds()]
-        torch_row = Row("PyTorch eager FP32", t_pose, t_all)
-        rows.append(torch_row)
+        torch_row: Row | None = None
+        if args.model is None:
+            pose_t, rgb_t = torch.from_numpy(pose0), torch.from_numpy(rgb0)
+            with torch.inference_mode():
+                t_pose = time_median(lambda: net.forward_pose(pose_t), warmup=args.warmup,
+                                     repeats=args.repeats)
+                t_all = time_median(lambda: net(pose_t, rgb_t), warmup=args.warmup,
+                                    repeats=args.repeats)
+                torch_scores = [net(torch.from_numpy(f["pose_heatmaps"]),
+                                    torch.from_numpy(f["rgb"]))[0].numpy()
+                                for f in held.feeds()]
+            torch_row = Row("PyTorch eager FP32", t_pose, t_all)
+            rows.append(torch_row)
         ref_row, ref = timed("ORT FP32", *_ort_backend(fp32, args.threads))
         candidates: list[tuple[Row, Callable[..., Any]]] = [(ref_row, ref)]
+        candidates.append(timed("ORT FP32 static batch 1", *_ort_backend(fp32, args.threads, 1),
+                                note="the edge runner's session"))
         candidates.append(timed("ORT FP16", *_ort_backend(fp16, args.threads)))
         candidates.append(timed("ORT INT8 (QDQ)", *_ort_backend(int8, args.threads)))
         if openvino_available():
-            for label, path, prec in (("OpenVINO f32", fp32, "f32"),
-                                      ("OpenVINO bf16 hint", fp32, "bf16"),
-                                      ("OpenVINO INT8 (QDQ)", int8, "f32")):
-                whole, pose, ran = _ov_backend(path, args.threads, prec)
+            for label, path, prec, static in (("OpenVINO f32", fp32, "f32", False),
+                                              ("OpenVINO f32 static batch 1", fp32, "f32", True),
+                                              ("OpenVINO bf16 hint", fp32, "bf16", False),
+                                              ("OpenVINO INT8 (QDQ)", int8, "f32", False)):
+                whole, pose, ran = _ov_backend(path, args.threads, prec, static)
                 note = "CPU has no bf16: ran f32" if prec == "bf16" and ran != "bf16" else ""
                 candidates.append(timed(label, whole, pose, note))
         reference = np.concatenate([np.asarray(ref(f["pose_heatmaps"], f["rgb"]))
                                     for f in held.feeds()])
-        torch_ref = np.concatenate(torch_scores)
-        torch_row.agree = float(np.mean(torch_ref.argmax(1) == reference.argmax(1)))
-        torch_row.max_diff = float(np.abs(torch_ref - reference).max())
+        if torch_row is not None:
+            torch_ref = np.concatenate(torch_scores)
+            torch_row.agree = float(np.mean(torch_ref.argmax(1) == reference.argmax(1)))
+            torch_row.max_diff = float(np.abs(torch_ref - reference).max())
         for row, whole in candidates:
             got = np.concatenate([np.asarray(whole(f["pose_heatmaps"], f["rgb"]))
                                   for f in held.feeds()])
@@ -184,7 +207,9 @@ def main(argv: list[str] | None = None) -> int:
                       f"{r.max_diff:.2g}" if r.max_diff is not None else "-", r.note])
     import platform
 
-    print(f"EPAM-Net ({args.classes} classes, random weights), batch 1, {args.threads} threads, "
+    weights = f"weights of {args.model.name}" if args.model else "random weights"
+    n_classes = int(reference.shape[1])
+    print(f"EPAM-Net ({n_classes} classes, {weights}), batch 1, {args.threads} threads, "
           f"median of {args.repeats} after {args.warmup} warm-up; {platform.processor() or platform.machine()}; "
           f"torch {torch.__version__}, onnxruntime {ort.__version__}"
           + (f", openvino {__import__('openvino').get_version()}" if openvino_available() else ""))

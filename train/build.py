@@ -11,6 +11,7 @@ import math
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from model.epamnet import EPAMNet, build_epamnet
 from model.labels import LABEL_SETS, get_label_set
@@ -102,8 +103,8 @@ def build_model(num_classes: int, *, seed: int, residual_gamma: float = 0.0,
     rgb_frames = 16 if pose_frames % 16 == 0 else math.gcd(pose_frames, 16)
     model = build_epamnet(num_classes, pose_frames=pose_frames, rgb_frames=rgb_frames)
     if residual_gamma:
-        with torch.no_grad():
-            for block in model.modules():
-                if isinstance(block, XShiftBlock):
-                    block.conv_c.bn.weight.fill_(residual_gamma)
+        for block in model.modules():
+            bn = block.conv_c.bn if isinstance(block, XShiftBlock) else None
+            if isinstance(bn, nn.modules.batchnorm._NormBase) and bn.weight is not None:
+                nn.init.constant_(bn.weight, residual_gamma)
     return model

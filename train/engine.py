@@ -35,7 +35,7 @@ from train.checkpoint import (
     restore_rng,
     write_checkpoint,
 )
-from train.config import Phase, TrainConfig
+from train.config import ConfigError, Phase, TrainConfig
 from train.dataset import ClipDataset
 from train.distributed import DistInfo, any_flag, init_distributed
 from train.evaluate import predict
@@ -92,6 +92,9 @@ class Trainer:
         self.cfg = cfg
         self.phase: Phase = phase or cfg.phase
         self.pcfg = cfg.phase_config(self.phase)
+        if self.phase != "pose" and (cfg.data.reduce_time > 1 or cfg.data.reduce_space > 1):
+            raise ConfigError("data.reduce_time/reduce_space are a curriculum for the pose "
+                              f"phase only; the {self.phase} phase needs the full geometry")
         self.max_steps = max_steps
         device = resolve_device(cfg.runtime.device)
         self.dist = dist or init_distributed(device.type)
@@ -151,9 +154,12 @@ class Trainer:
                                            pose_frames=48 // self.cfg.data.reduce_time)
         self.init_sources: dict[str, str] = {}
         if self.cfg.init.checkpoint and pretrained:
+            if self.phase == "joint":
+                raise CheckpointError("init.checkpoint is for the pose and rgb phases; the "
+                                      "joint phase starts from phases.joint.init_pose/init_rgb")
             path = Path(self.cfg.init.checkpoint).expanduser()
-            ckpt = read_checkpoint(path)
-            if list(ckpt["meta"].get("class_names", [])) != self.class_names:
+            ckpt = read_checkpoint(path, training_state=False)
+            if list((ckpt.get("meta") or {}).get("class_names", [])) != self.class_names:
                 raise CheckpointError(f"init.checkpoint {path} has other classes than this run")
             load_state_strict(self.model, ckpt["model"], f"init.checkpoint {path}")
             self.init_sources["model"] = str(path)

@@ -23,8 +23,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from model.epamnet import build_epamnet
-from train.build import build_dataset, resolve_class_names, resolve_device
+from train.build import build_dataset, build_model, resolve_class_names, resolve_device
 from train.checkpoint import CheckpointError, load_state_strict, read_checkpoint
 from train.config import Phase, TrainConfig, config_from_dict
 from train.distributed import DistInfo, all_gather_objects
@@ -192,7 +191,7 @@ def run_eval(
     elif split == "all" and "all" not in data.split:
         split = None
     dataset = build_dataset(config, data, split, phase, train=False)
-    model = build_epamnet(len(names))
+    model = build_model(len(names), seed=0, pose_frames=48 // config.data.reduce_time)
     load_state_strict(model, ckpt["model"], f"checkpoint {checkpoint}")
     device = resolve_device(device_name or config.runtime.device)
     precision = resolve_precision(config.runtime.precision, device)

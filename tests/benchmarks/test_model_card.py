@@ -32,8 +32,8 @@ def test_score_fall_hit_early_and_late() -> None:
     onset, floor = 5.0, 6.0
     out = score_fall("v", [2.0, 6.5, 7.5, floor + HIT_AFTER_FLOOR_S + 0.1], onset, floor)
     assert out.caught
-    assert out.delay_s == 0.5  # the first alert inside [onset - 1, floor + 2]
-    assert out.false_alerts == 1  # 2.0 s: before onset - 1 s
+    assert out.delay_s == 0.5  # the first alert inside [onset, floor + 2]
+    assert out.false_alerts == 1  # 2.0 s: before the onset
     assert out.late_alerts == 1
 
 
@@ -42,7 +42,8 @@ def test_score_fall_missed_when_only_late_or_none() -> None:
     late = score_fall("v", [8.5], 5.0, 6.0)
     assert not late.caught and late.delay_s is None and late.late_alerts == 1
     # exactly on the bounds counts
-    assert score_fall("v", [4.0], 5.0, 6.0).caught
+    assert not score_fall("v", [4.9], 5.0, 6.0).caught  # before the onset: a false alarm
+    assert score_fall("v", [5.0], 5.0, 6.0).caught
     assert score_fall("v", [8.0], 5.0, 6.0).caught
 
 
@@ -79,3 +80,15 @@ def test_replay_pickle_is_a_pyskl_file(tmp_path: Path) -> None:
     (anno,) = data["annotations"]
     assert anno["fps"] == 30.0 and anno["img_shape"] == (480, 640)
     assert anno["keypoint"].shape == (1, 5, 17, 2)
+
+
+def test_incident_open_at_onset() -> None:
+    from benchmarks.model_card import DecidedEvent, incident_open_at
+
+    new = _event()
+    end = Event("end", "id", "falling", "critical", 0.9, 1.0, 6.0, "src", rule="fall")
+    events = [DecidedEvent(new, 2.0), DecidedEvent(end, 6.0)]
+    assert incident_open_at(events, "fall", 5.0)
+    assert not incident_open_at(events, "fall", 1.5)  # not yet opened
+    assert not incident_open_at(events, "fall", 6.5)  # already ended
+    assert not incident_open_at(events, "activity", 5.0)
