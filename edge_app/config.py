@@ -109,6 +109,15 @@ class LongLieConfig(_Section):
                               description="classes that count as lying on the floor")
 
 
+class SuddenLyingConfig(_Section):
+    enabled: bool = Field(True, description="lying on the floor reached from an upright "
+                          "posture within within_s is a fall, even if the fall itself was "
+                          "too fast or too odd to be classified as falling")
+    within_s: float = Field(4.0, gt=0, le=30, description="how recently the person must "
+                            "have been up (neither lying nor falling)")
+    min_score: float = Field(0.5, gt=0, le=1, description="smoothed lying score that counts")
+
+
 class NoPersonConfig(_Section):
     enabled: bool = True
     after_s: float = Field(1800.0, gt=0, description="nobody seen for this long (s)")
@@ -125,6 +134,7 @@ class EventsConfig(_Section):
     rules: dict[str, RuleConfig] = Field(default_factory=dict, description="per class label")
     fall_labels: list[str] = Field(default_factory=lambda: ["falling"])
     long_lie: LongLieConfig = Field(default_factory=LongLieConfig)
+    sudden_lying: SuddenLyingConfig = Field(default_factory=SuddenLyingConfig)
     no_person: NoPersonConfig = Field(default_factory=NoPersonConfig)
     background_labels: list[str] = Field(default_factory=lambda: ["background"],
                                          description="classes that never make segments")

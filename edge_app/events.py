@@ -121,6 +121,7 @@ class EventEngine:
         self.fall = _Tracker(self._rule(self.fall_labels[0]) if self.fall_labels
                              else RuleConfig(level="critical"))
         self.fall_time: float | None = None
+        self.last_up: float | None = None  # last window with the person neither down nor lying
         self.lying_since: float | None = None
         self.long_lie: _Incident | None = None
         self.no_person: _Incident | None = None
@@ -282,9 +283,25 @@ class EventEngine:
         down = fall_score >= fall_rule.min_score * self.cfg.exit_ratio or (
             bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0]))
         lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
+        sudden = self.cfg.sudden_lying
+        sudden_fall = (sudden.enabled and bool(self.lying_labels)
+                       and lie_score >= sudden.min_score + self.cfg.enter_margin
+                       and self.last_up is not None and t - self.last_up <= sudden.within_s)
+        if not down:
+            self.last_up = t
         # fall incident: person down
         if self.fall.incident is None:
-            if (fall_score >= fall_rule.min_score + self.cfg.enter_margin
+            if sudden_fall and t >= self.fall.cooldown_until:
+                # reached the floor from upright within seconds: a fall the classifier
+                # did not call "falling" (too fast, too odd); lying down on purpose
+                # takes longer than sudden_lying.within_s
+                label = self.fall_labels[0] if self.fall_labels else "falling"
+                self.fall.incident = self._open(label, fall_rule.level, "fall", start,
+                                                lie_score, t)
+                self.fall.candidate = None
+                self.fall_time = t
+                self.lying_since = t
+            elif (fall_score >= fall_rule.min_score + self.cfg.enter_margin
                     and t >= self.fall.cooldown_until):
                 if self.fall.candidate is None:
                     self.fall.candidate = _Candidate(t, fall_score, start)

@@ -126,3 +126,27 @@ def test_smoothing_averages_windows_and_flush_closes_all() -> None:
     news = sum(e.type == "new" for e in out)
     ends = sum(e.type == "end" for e in out)
     assert news == ends >= 1
+
+
+def test_sudden_lying_after_being_up_is_a_fall() -> None:
+    eng, out = _engine()
+    # walking, then on the floor at once: the fall itself was never called "falling"
+    _feed(eng, [_probs(walking=0.9)] * 4 + [_probs(lying_on_the_floor=0.8)] * 4)
+    falls = [e for e in out if e.rule == "fall"]
+    assert [e.type for e in falls] == ["new"] and falls[0].level == "critical"
+    assert eng.person_down
+
+
+def test_lying_long_after_being_up_is_not_a_fall() -> None:
+    eng, out = _engine("events.sudden_lying.within_s=2.0")
+    # 3 s in between where the person was neither up nor lying (e.g. lying down slowly)
+    seq = ([_probs(walking=0.9)] * 2 + [_probs(lying_on_the_floor=0.4)] * 6
+           + [_probs(lying_on_the_floor=0.8)] * 4)
+    _feed(eng, seq)
+    assert not [e for e in out if e.rule == "fall"]
+
+
+def test_sudden_lying_can_be_disabled() -> None:
+    eng, out = _engine("events.sudden_lying.enabled=false")
+    _feed(eng, [_probs(walking=0.9)] * 4 + [_probs(lying_on_the_floor=0.8)] * 4)
+    assert not [e for e in out if e.rule == "fall"]
