@@ -12,6 +12,9 @@ windows. Then:
   their ``end``.
 - Fall (``fall_labels``, critical): opens on a fall and stays open while the person is
   down (falling or lying); this is the "person down" state.
+- Sudden lying (``sudden_lying``): lying on the floor within ``within_s`` of a window
+  in which the person was up (neither down nor lying) also opens the fall incident: a
+  fall too fast or too odd to be called "falling" still ends on the floor.
 - Long lie: lying on the floor for ``long_lie.after_s`` after a fall opens a critical
   ``long_lie`` incident and escalates the open lying alert to critical.
 - Nobody seen for ``no_person.after_s`` opens a ``no_person`` incident, closed when a
