@@ -10,7 +10,6 @@ of place, so the unshifted input stays available for the residual identity.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 __all__ = ["temporal_shift"]
 
@@ -29,15 +28,21 @@ def temporal_shift(x: torch.Tensor, num_frames: int, fold_div: int) -> torch.Ten
         ``[C/fold_div, 2C/fold_div)`` hold frame ``t - 1`` (zero at the first frame),
         and the rest are unchanged.
     """
-    # Python ints: static channel/spatial sizes become constants in an ONNX trace (only
-    # the batch stays dynamic), so the exported graph carries no Shape/Gather chains.
-    _, c, h, w = (int(v) for v in x.shape)
+    nt, c, h, w = x.shape
     fold = c // fold_div
     if fold == 0:
         return x.clone()
     clip = x.reshape(-1, num_frames, c, h, w)
-    # time is dim 1 of (N, T, C, H, W); F.pad's pairs run from the last dim backwards
-    backward = F.pad(clip[:, 1:, :fold], (0, 0, 0, 0, 0, 0, 0, 1))  # t <- t+1, 0 at the end
-    forward = F.pad(clip[:, :-1, fold : 2 * fold], (0, 0, 0, 0, 0, 0, 1, 0))  # t <- t-1
-    out = torch.cat((backward, forward, clip[:, :, 2 * fold :]), dim=2)
-    return out.reshape(-1, c, h, w)
+    backward = clip[:, 1:, :fold]
+    forward = clip[:, :-1, fold : 2 * fold]
+    zeros_b = torch.zeros_like(clip[:, :1, :fold])
+    zeros_f = torch.zeros_like(clip[:, :1, fold : 2 * fold])
+    out = torch.cat(
+        (
+            torch.cat((backward, zeros_b), dim=1),
+            torch.cat((zeros_f, forward), dim=1),
+            clip[:, :, 2 * fold :],
+        ),
+        dim=2,
+    )
+    return out.reshape(nt, c, h, w)
