@@ -55,8 +55,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks._util import print_table
 from edge_app.config import DEFAULT_MODEL, load_config
 from edge_app.pipeline import Pipeline
-from edge_app.runner import ModelRunner
+from edge_app.runner import ModelError, ModelRunner
 from edge_app.types import Event, SinkBase, WindowResult
+from train.pyskl import Annotation, PysklFile
 
 log = logging.getLogger("model_card")
 ROOT = Path(__file__).resolve().parents[1]
@@ -238,19 +239,22 @@ def predict_clips(runner: ModelRunner, anns: Sequence[dict[str, Any]]) -> list[i
             for i in range(len(ds))]
 
 
-def section_utkinect(model: Path, data: Path) -> dict[str, Any]:
+def predict_set(runner: ModelRunner, pysk: PysklFile
+                ) -> tuple[list[Annotation], list[str], list[int]]:
+    """A converted skeleton set's annotations, its class names and the model's calls."""
+    return pysk.annotations, list(pysk.class_names or []), predict_clips(runner,
+                                                                         pysk.annotations)
+
+
+def section_utkinect(runner: ModelRunner, data: Path) -> dict[str, Any]:
     from train.convert.utkinect import convert_utkinect
     from train.metrics import report, save_confusion_png
 
     root = data / "skeletons" / "utkinect"
     if not root.is_dir():
         return {"skipped": f"{root} is absent"}
-    runner = ModelRunner(model, providers=["cpu"])
     names = list(runner.class_names)
-    pysk = convert_utkinect(root)
-    anns = pysk.annotations
-    utk_names = list(pysk.class_names or [])
-    preds = predict_clips(runner, anns)
+    anns, utk_names, preds = predict_set(runner, convert_utkinect(root))
     scored_true: list[int] = []
     scored_pred: list[int] = []
     other_falls: dict[str, int] = {}
@@ -297,19 +301,16 @@ def section_utkinect(model: Path, data: Path) -> dict[str, Any]:
             "other_counts": other_counts, "confusion_png": str(png.relative_to(ROOT))}
 
 
-def section_msr(model: Path, data: Path) -> dict[str, Any]:
+def section_msr(runner: ModelRunner, data: Path) -> dict[str, Any]:
     from train.convert.msr_action3d import convert_msr_action3d
 
     root = data / "skeletons" / "msr_action3d"
     if not root.is_dir():
         return {"skipped": f"{root} is absent"}
-    runner = ModelRunner(model, providers=["cpu"])
     names = list(runner.class_names)
-    pysk = convert_msr_action3d(root)
-    msr_names = list(pysk.class_names or [])
-    preds = predict_clips(runner, pysk.annotations)
+    anns, msr_names, preds = predict_set(runner, convert_msr_action3d(root))
     table: dict[str, dict[str, int]] = {}
-    for ann, pred in zip(pysk.annotations, preds, strict=True):
+    for ann, pred in zip(anns, preds, strict=True):
         row = table.setdefault(msr_names[int(ann["label"])], {})
         row[names[pred]] = row.get(names[pred], 0) + 1
     falls = sum(r.get(FALL_LABEL, 0) for r in table.values())
@@ -405,13 +406,12 @@ def section_videos(model: Path, data: Path, overrides: Sequence[str]) -> dict[st
     return {"seconds": total_s, "false_fall_alerts": total_falls, "per_video": per_video}
 
 
-def section_synth(model: Path, synth_dir: Path | None) -> dict[str, Any]:
+def section_synth(runner: ModelRunner, synth_dir: Path | None) -> dict[str, Any]:
     from train.metrics import report
     from train.pyskl import load_pyskl
 
     if synth_dir is None or not (synth_dir / "annotations.pkl").is_file():
         return {"skipped": "no --synth-dir with annotations.pkl (python -m train.synth ...)"}
-    runner = ModelRunner(model, providers=["cpu"])
     names = list(runner.class_names)
     pysk = load_pyskl(synth_dir / "annotations.pkl")
     val = set(pysk.split.get("val", []))
@@ -446,23 +446,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write every number here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    meta = ModelRunner(args.model, providers=["cpu"]).metadata
+    try:
+        runner = ModelRunner(args.model, providers=["cpu"])
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    meta = runner.metadata
     print(f"model {args.model} ({meta.model_name}, {meta.num_classes} classes, "
           f"{meta.sample_rate_hz:g} samples/s, {'untrained' if meta.untrained else 'trained'})")
     out: dict[str, Any] = {"model": str(args.model), "overrides": args.overrides}
     for name in args.sections:
         t0 = time.monotonic()
         if name == "utkinect":
-            res = section_utkinect(args.model, args.data)
+            res = section_utkinect(runner, args.data)
         elif name == "msr":
-            res = section_msr(args.model, args.data)
+            res = section_msr(runner, args.data)
         elif name == "urfd":
             res = section_urfd(args.model, args.data, args.pad_before, args.pad_after,
                                args.overrides)
         elif name == "videos":
             res = section_videos(args.model, args.data, args.overrides)
         else:
-            res = section_synth(args.model, args.synth_dir)
+            res = section_synth(runner, args.synth_dir)
         if "skipped" in res:
             print(f"\n{name}: skipped ({res['skipped']})")
         res["wall_s"] = round(time.monotonic() - t0, 1)

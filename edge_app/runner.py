@@ -111,7 +111,6 @@ class ModelRunner:
             # so ONNX Runtime folds the exported graph's shape arithmetic away (about
             # 1100 -> 480 nodes in the pose stream); None keeps the file's dynamic batch.
             opts.add_free_dimension_override_by_name(BATCH_DIM, int(batch))
-        self.batch = batch
         self._opts = opts
         chosen = choose_providers(providers, ort.get_available_providers())
         self._provider_args = self._provider_options(chosen, cache_dir)
