@@ -118,6 +118,23 @@ class SuddenLyingConfig(_Section):
     min_score: float = Field(0.5, gt=0, le=1, description="smoothed lying score that counts")
 
 
+class ViewCheckConfig(_Section):
+    enabled: bool = Field(True, description="fall and lying decisions need the person in "
+                          "full view at the end of the window: not walking out of the "
+                          "picture, not cut by its edge, not a tiny detection")
+    tail_s: float = Field(1.0, gt=0, le=3.2, description="the end of the window that counts "
+                          "as now (s)")
+    edge_margin: float = Field(0.03, ge=0, lt=0.5, description="share of the width/height "
+                               "that counts as the image edge for 'left the view'")
+    min_torso: float = Field(0.015, ge=0, lt=1, description="shortest torso (shoulders to "
+                             "hips) of a body, as a share of the image's longer side")
+    max_torso: float = Field(0.4, gt=0, le=1, description="longest torso of a whole body in "
+                             "view, as a share of the image's longer side")
+    labels: list[str] = Field(default_factory=lambda: ["falling", "lying on the floor"],
+                              description="classes whose incidents and activity segments "
+                              "wait for a good view")
+
+
 class NoPersonConfig(_Section):
     enabled: bool = True
     after_s: float = Field(1800.0, gt=0, description="nobody seen for this long (s)")
@@ -135,6 +152,7 @@ class EventsConfig(_Section):
     fall_labels: list[str] = Field(default_factory=lambda: ["falling"])
     long_lie: LongLieConfig = Field(default_factory=LongLieConfig)
     sudden_lying: SuddenLyingConfig = Field(default_factory=SuddenLyingConfig)
+    view_check: ViewCheckConfig = Field(default_factory=ViewCheckConfig)
     no_person: NoPersonConfig = Field(default_factory=NoPersonConfig)
     background_labels: list[str] = Field(default_factory=lambda: ["background"],
                                          description="classes that never make segments")

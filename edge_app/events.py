@@ -17,6 +17,11 @@ windows. Then:
   fall too fast or too odd to be called "falling" still ends on the floor.
 - Long lie: lying on the floor for ``long_lie.after_s`` after a fall opens a critical
   ``long_lie`` incident and escalates the open lying alert to critical.
+- View check (``view_check``): incidents and activity segments of the classes in
+  ``view_check.labels`` (falling, lying on the floor) only open in a window whose end
+  shows the person in full view (``edge_app.view``): someone walking out of the
+  picture, cut by its edge or a tiny ghost detection is not someone on the floor. An
+  incident already open is not closed by a bad view (someone down stays down).
 - Nobody seen for ``no_person.after_s`` opens a ``no_person`` incident, closed when a
   person is seen again.
 
@@ -38,6 +43,7 @@ import numpy.typing as npt
 
 from edge_app.config import EventsConfig, RuleConfig
 from edge_app.types import LEVEL_RANK, Event, Level
+from edge_app.view import ViewCheck
 
 __all__ = ["EventEngine", "Smoother"]
 
@@ -111,6 +117,10 @@ class EventEngine:
             log.warning("rules name classes this model does not have: %s (model classes: %s)",
                         ", ".join(sorted(set(unknown))), ", ".join(class_names))
         self.background = {n for n in cfg.background_labels if n in self.index}
+        self.view_gated = ({n for n in cfg.view_check.labels if n in self.index}
+                           if cfg.view_check.enabled else set())
+        self.view: ViewCheck = ViewCheck.good()
+        self._held_reason = ""
         self.fall_labels = [n for n in cfg.fall_labels if n in self.index]
         self.lying_labels = [n for n in cfg.long_lie.labels if n in self.index]
         # class alerts: rules above info level, except falls (handled by the fall logic)
@@ -134,6 +144,15 @@ class EventEngine:
         self.current: tuple[str, float] = ("", 0.0)
 
     # ------------------------------------------------------------------ helpers
+    def _may_open(self, label: str, t: float) -> bool:
+        """False while the view check holds back ``label`` (logged once per reason)."""
+        if self.view.ok or label not in self.view_gated:
+            return True
+        if self._held_reason != self.view.reason:
+            self._held_reason = self.view.reason
+            log.info("%s held back at %.1f s: %s", label, t, self.view.reason)
+        return False
+
     def _rule(self, label: str) -> RuleConfig:
         return self.cfg.rules.get(label, self.cfg.default_rule)
 
@@ -170,12 +189,16 @@ class EventEngine:
 
     # ------------------------------------------------------------------ input
     def observe(self, time_s: float, probs: npt.NDArray[np.float32] | None,
-                *, person_present: bool, window_start: float | None = None
-                ) -> npt.NDArray[np.float32] | None:
+                *, person_present: bool, window_start: float | None = None,
+                view: ViewCheck | None = None) -> npt.NDArray[np.float32] | None:
         """One window ending at ``time_s`` (source timeline). ``probs`` None: nobody seen.
 
+        ``view``: the window's view check (None: not checked, counts as a good view).
         Returns the smoothed probabilities (None when nobody was seen).
         """
+        self.view = view if view is not None else ViewCheck.good()
+        if self.view.ok:
+            self._held_reason = ""
         t = float(time_s)
         if self.first_time is None:
             self.first_time = t
@@ -232,7 +255,7 @@ class EventEngine:
                 self.activity.candidate = None
                 return
         qualifies = (label not in self.background and score >= self._enter(label)
-                     and label not in self.fall_labels)
+                     and label not in self.fall_labels and self._may_open(label, t))
         if not qualifies:
             self.activity.candidate = None
             self.pending_label = None
@@ -268,7 +291,7 @@ class EventEngine:
             else:
                 self._maybe_update(tr.incident, score, t)
             return
-        if score < self._enter(label) or t < tr.cooldown_until:
+        if score < self._enter(label) or t < tr.cooldown_until or not self._may_open(label, t):
             tr.candidate = None
             return
         if tr.candidate is None:
@@ -293,13 +316,15 @@ class EventEngine:
         if not down:
             self.last_up = t
         # fall incident: person down
+        fall_label = self.fall_labels[0] if self.fall_labels else "falling"
         if self.fall.incident is None:
-            if sudden_fall and t >= self.fall.cooldown_until:
+            lie_label = self.lying_labels[0] if self.lying_labels else fall_label
+            if sudden_fall and t >= self.fall.cooldown_until and self._may_open(
+                    fall_label, t) and self._may_open(lie_label, t):
                 # reached the floor from upright within seconds: a fall the classifier
                 # did not call "falling" (too fast, too odd); lying down on purpose
                 # takes longer than sudden_lying.within_s
-                label = self.fall_labels[0] if self.fall_labels else "falling"
-                self.fall.incident = self._open(label, fall_rule.level, "fall", start,
+                self.fall.incident = self._open(fall_label, fall_rule.level, "fall", start,
                                                 lie_score, t)
                 self.fall.candidate = None
                 self.fall_time = t
@@ -309,9 +334,9 @@ class EventEngine:
                 if self.fall.candidate is None:
                     self.fall.candidate = _Candidate(t, fall_score, start)
                 self.fall.candidate.score = max(self.fall.candidate.score, fall_score)
-                if t - self.fall.candidate.since >= fall_rule.min_duration_s:
-                    label = self.fall_labels[0] if self.fall_labels else "falling"
-                    self.fall.incident = self._open(label, fall_rule.level, "fall",
+                if (t - self.fall.candidate.since >= fall_rule.min_duration_s
+                        and self._may_open(fall_label, t)):
+                    self.fall.incident = self._open(fall_label, fall_rule.level, "fall",
                                                     self.fall.candidate.start,
                                                     self.fall.candidate.score, t)
                     self.fall.candidate = None

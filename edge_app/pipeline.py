@@ -34,6 +34,7 @@ from edge_app.sources import (
 )
 from edge_app.store import EventStore
 from edge_app.types import Event, FramePreview, PipelineStatus, Sink, WindowResult
+from edge_app.view import ViewCheck, check_view
 from edge_app.window import RingBuffer, Sample, Window, WindowBuilder, downscale
 from model.contract import CLIP_LEN, NUM_KEYPOINTS
 
@@ -77,6 +78,7 @@ class _Job:
     start_time: float
     built_wall: float
     pose_only: bool
+    view: ViewCheck | None = None
 
 
 class Pipeline:
@@ -445,7 +447,8 @@ class Pipeline:
                     samples[i].frame is not None for i in range(0, CLIP_LEN, CLIP_LEN // 16))
                 window = builder.build(samples, with_rgb=with_rgb)
                 self._last_box = window.box.as_tuple()
-                job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb)
+                job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb,
+                           self._view_of(samples))
             self.stats.add("window", (time.perf_counter() - t0) * 1e3)
             assert self._worker is not None
             # files --fast: wait for the model (every window evaluated, deterministic);
@@ -455,6 +458,18 @@ class Pipeline:
             self.stats.skipped_windows = self._worker.skipped
 
     _last_box: tuple[int, int, int, int] | None = None
+
+    def _view_of(self, samples: list[Sample]) -> ViewCheck | None:
+        """Is the person in full view at the end of the window (``edge_app.view``)?"""
+        vc = self.cfg.events.view_check
+        if not vc.enabled:
+            return None
+        return check_view(np.stack([s.keypoints for s in samples], axis=1),
+                          np.stack([s.scores for s in samples], axis=1),
+                          samples[-1].image_size,
+                          tail=max(1, round(vc.tail_s * self.sample_rate)),
+                          edge_margin=vc.edge_margin, min_torso=vc.min_torso,
+                          max_torso=vc.max_torso)
 
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:
@@ -482,7 +497,7 @@ class Pipeline:
         self.stats.add("inference", pred.latency_ms)
         probs = softmax(pred.logits)
         smoothed = self._engine.observe(job.end_time, probs, person_present=True,
-                                        window_start=job.start_time)
+                                        window_start=job.start_time, view=job.view)
         self._deliver(job, probs, smoothed if smoothed is not None else probs, pred.latency_ms,
                       True)
 

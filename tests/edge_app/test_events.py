@@ -5,6 +5,7 @@ import numpy as np
 from edge_app.config import load_config
 from edge_app.events import EventEngine
 from edge_app.types import Event
+from edge_app.view import ViewCheck
 from model.labels import ADL_CLASSES
 
 IDX = {n: i for i, n in enumerate(ADL_CLASSES)}
@@ -150,3 +151,53 @@ def test_sudden_lying_can_be_disabled() -> None:
     eng, out = _engine("events.sudden_lying.enabled=false")
     _feed(eng, [_probs(walking=0.9)] * 4 + [_probs(lying_on_the_floor=0.8)] * 4)
     assert not [e for e in out if e.rule == "fall"]
+
+
+def _feed_view(engine: EventEngine, seq: list[tuple[np.ndarray, ViewCheck]],
+               dt: float = 0.5) -> None:
+    t = 0.0
+    for p, v in seq:
+        t += dt
+        engine.observe(t, p, person_present=True, window_start=t - 3.2, view=v)
+
+
+LEFT = ViewCheck(False, "left the view")
+
+
+def test_no_fall_while_the_person_is_not_in_full_view() -> None:
+    eng, out = _engine()
+    # walking out of the picture: the model reads the emptying window as lying/falling
+    _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 4
+               + [(_probs(lying_on_the_floor=0.8), LEFT)] * 6
+               + [(_probs(falling=0.9), LEFT)] * 3)
+    assert not [e for e in out if e.rule in ("fall", "class", "long_lie")]
+    assert not [e for e in out if e.label == "lying on the floor"]
+    assert not eng.person_down
+
+
+def test_fall_opens_once_the_view_is_good_again() -> None:
+    eng, out = _engine()
+    _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 2
+               + [(_probs(falling=0.9), LEFT)] * 2
+               + [(_probs(falling=0.9), ViewCheck.good())] * 2)
+    falls = [e for e in out if e.rule == "fall"]
+    assert [e.type for e in falls] == ["new"] and eng.person_down
+
+
+def test_bad_view_does_not_close_an_open_fall_or_stop_other_classes() -> None:
+    eng, out = _engine()
+    _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 2
+               + [(_probs(falling=0.9), ViewCheck.good())] * 2
+               + [(_probs(lying_on_the_floor=0.9), LEFT)] * 4
+               + [(_probs(waving_for_help=0.9), LEFT)] * 6)
+    falls = [e for e in out if e.rule == "fall"]
+    assert falls[0].type == "new" and all(e.type != "end" for e in falls[:-1])
+    # waving is not a fall/lying class: the view check does not hold it back
+    assert [e for e in out if e.label == "waving for help" and e.type == "new"]
+
+
+def test_view_check_can_be_disabled() -> None:
+    eng, out = _engine("events.view_check.enabled=false")
+    _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 4
+               + [(_probs(lying_on_the_floor=0.8), LEFT)] * 4)
+    assert [e for e in out if e.rule == "fall"]

@@ -127,3 +127,31 @@ def test_keypoint_replay_runs_pose_only(random_model: Path, data_dir: Path,
     p.stop()
     # 3 s at 15/s = 45 samples (+1): not a full window yet? 90 frames @30 = 3 s -> 45 samples
     assert p.privacy and p.stats.samples == 45 and p.stats.windows == 0
+
+
+def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: Path) -> None:
+    """A person walking out at the side: the engine is told they left the view."""
+    import pickle
+
+    import numpy as np
+
+    from tests.edge_app.test_view import BODY
+
+    frames = 150  # 5 s at 30 fps; the person is gone for the last second
+    xs = np.linspace(200, 700, frames)
+    kp = np.zeros((1, frames, 17, 2), np.float32)
+    sc = np.zeros((1, frames, 17), np.float32)
+    for t, x in enumerate(xs):
+        if x < 640:
+            kp[0, t] = BODY + np.array([x, 250.0], np.float32)
+            sc[0, t] = 0.9
+    anno = {"frame_dir": "out", "label": 0, "keypoint": kp, "keypoint_score": sc,
+            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
+    path = tmp_path / "walk_out.pkl"
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
+    p = Pipeline(load_config(), source=str(path), model_path=random_model, realtime=False)
+    p.start()
+    assert p.wait(60)
+    p.stop()
+    assert p.stats.windows >= 2
+    assert p._engine.view.reason == "left the view"

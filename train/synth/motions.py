@@ -798,8 +798,8 @@ def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: f
 
 
 def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float) -> Script:
-    """Waving one or both arms overhead or high to the side, for help, most of the
-    window; standing, seated, or sitting on the floor."""
+    """Waving one or both arms overhead or high to the side, or sweeping both arms in
+    wide arcs, for help, most of the window; standing, seated, or sitting on the floor."""
     d = frames / fps
     where = str(rng.choice(["stand", "seat", "floor"], p=[0.55, 0.25, 0.2]))
     props: list[Prop] = []
@@ -812,10 +812,15 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     else:
         base = floor_sit_pose(rng, person)
     dom, oth = _sides(person)
-    both = rng.uniform() < 0.45
-    style = str(rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
+    # "sweep": both arms swung in wide arcs from the shoulders up overhead and back,
+    # as UTKinect's subjects wave (wrists from below the shoulders to a torso length
+    # above them, two torso lengths side to side); slower than a hand wave.
+    sweep = rng.uniform() < 0.3
+    both = sweep or rng.uniform() < 0.45
+    style = "sweep" if sweep else str(
+        rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
     arms = [dom, oth] if both else [dom]
-    freq = rng.uniform(1.0, 2.8)
+    freq = rng.uniform(0.5, 1.4) if sweep else rng.uniform(1.0, 2.8)
     raise_s = rng.uniform(0.25, 0.6) if rng.uniform() < 0.5 else 0.0
     tl = Timeline(fps, base, 0.0)
     lead = rng.uniform(0.0, 0.4) if raise_s else 0.0
@@ -824,7 +829,8 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     up = tl.pose
     centre: dict[str, float] = {}
     for s in arms:
-        abd = rng.uniform(2.2, 2.8) if style != "forearm" else rng.uniform(1.9, 2.5)
+        abd = {"forearm": rng.uniform(1.9, 2.5), "sweep": rng.uniform(1.7, 2.2)}.get(
+            style, rng.uniform(2.2, 2.8))
         up[_p(f"{s}_sh_abd")] = abd
         up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.6)
         up[_p(f"{s}_sh_twist")] = HALF_PI if style == "forearm" else rng.uniform(-0.2, 0.3)
@@ -839,15 +845,19 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     n = tl.n(d - tl.frames / fps + 0.3)
     t = np.arange(n) / fps
     poses = np.repeat(tl.pose[None], n, axis=0)
-    amp = rng.uniform(0.25, 0.55)
+    amp = rng.uniform(0.6, 1.1) if style == "sweep" else rng.uniform(0.25, 0.55)
     ph0 = rng.uniform(0, 2 * PI)
+    anti = style in ("arm", "sweep") and both and rng.uniform() < 0.5
     for i, s in enumerate(arms):
-        ph = ph0 + (PI if (style == "arm" and both and rng.uniform() < 0.5) else 0.0) * i
+        ph = ph0 + (PI if anti else 0.0) * i
         osc = np.sin(2 * PI * freq * t + ph)
         if style == "forearm":
             poses[:, _p(f"{s}_elbow")] += amp * 1.3 * osc
         else:
             poses[:, _p(f"{s}_sh_abd")] += amp * osc
+            if style == "sweep":  # down to the side, no further than straight overhead
+                np.clip(poses[:, _p(f"{s}_sh_abd")], 0.3, 3.0,
+                        out=poses[:, _p(f"{s}_sh_abd")])
             poses[:, _p(f"{s}_elbow")] += 0.15 * amp * np.abs(osc)
     poses[:, _p("neck_flex")] -= 0.15
     tl.append(poses, np.full(n, tl.yaw))

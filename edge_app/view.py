@@ -1,0 +1,181 @@
+"""Is the person in the window seen well enough to say they fell or lie on the floor?
+
+The classifier reads the window's heatmaps only; it cannot know whether a body that
+seems low and still is a person lying on the floor or a person walking out of the
+picture, cut off by its edge, or a small thing the pose model took for a body. Measured
+on the real videos (``benchmarks/model_card.py``), each of those made false fall alerts.
+This check looks at the keypoints at the end of the window, where a fall decision is
+made, and says no when:
+
+- ``left the view``: the person is not seen at the end of the window, and the last
+  time they were seen their torso was at the image's left, right or top edge (a person
+  who vanishes in the middle of the room, as fallen people often do for the pose model,
+  still counts);
+- ``cut by the image edge``: most of the recent detections have the torso or a fifth
+  of the joints (the legs) outside the picture (a close-up of an upper body, someone half through a
+  door);
+- ``too small for a body``: the torso (shoulders to hips) spans less than
+  ``min_torso`` of the image's longer side (a ghost detection on an object);
+- ``too close to the camera``: the torso spans more than ``max_torso`` of it, so the
+  rest of the body cannot be in the picture (an upper body filling the frame).
+
+Pure numpy; the event engine uses the verdict to hold back fall and lying decisions,
+never the activity of a person seen well.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["ViewCheck", "check_view"]
+
+SHOULDERS = (5, 6)
+HIPS = (11, 12)
+TORSO = (*SHOULDERS, *HIPS)
+SCORE_MIN = 0.05  # a joint scored lower is not placed at all (AlphaPose scores lying
+# people 0.1-0.3; MediaPipe scores joints it only guesses, off the picture, near 0)
+CUT_SHARE = 0.2  # this share of the placed joints outside the image: the frame cuts the body
+
+
+@dataclass(frozen=True)
+class ViewCheck:
+    """``ok``: the body is seen well enough for a fall decision; else ``reason``."""
+
+    ok: bool
+    reason: str = ""
+
+    @classmethod
+    def good(cls) -> ViewCheck:
+        return cls(True)
+
+
+def _torso_centre(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
+                  ) -> tuple[npt.NDArray[np.float64], bool]:
+    """Mean of the scored torso joints of one sample; False when none is scored."""
+    idx = [j for j in TORSO if sc[j] >= SCORE_MIN]
+    if not idx:
+        return np.zeros(2), False
+    return kp[idx].astype(np.float64).mean(axis=0), True
+
+
+def _mid(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
+         pair: tuple[int, int]) -> npt.NDArray[np.float64] | None:
+    w = np.array([sc[j] for j in pair], dtype=np.float64)
+    w = np.where(w >= SCORE_MIN, w, 0.0)
+    if w.sum() <= 0:
+        return None
+    return (kp[list(pair)].astype(np.float64) * w[:, None]).sum(axis=0) / w.sum()
+
+
+def _cut(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], w: float, h: float) -> bool:
+    """The frame cuts the body: the torso centre is outside the image, a fifth of the
+    placed joints are (both knees and ankles; MediaPipe places joints it cannot see
+    where it guesses them), or most of the well-scored joints are."""
+    scored = sc >= SCORE_MIN
+    placed = sc > 0
+    if not scored.any():
+        return True
+    inside = (kp[:, 0] >= 0) & (kp[:, 0] <= w - 1) & (kp[:, 1] >= 0) & (kp[:, 1] <= h - 1)
+    centre, ok = _torso_centre(kp, sc)
+    if not ok:
+        return True
+    centre_in = 0 <= centre[0] <= w - 1 and 0 <= centre[1] <= h - 1
+    return bool(not centre_in or (placed & ~inside).sum() >= CUT_SHARE * placed.sum()
+                or (inside & scored).sum() < 0.5 * scored.sum())
+
+
+def _at_side_edge(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], w: float,
+                  h: float, margin: float) -> bool:
+    """Torso centre within ``margin`` of the left, right or top edge (or beyond it)."""
+    centre, ok = _torso_centre(kp, sc)
+    if not ok:
+        return True
+    mx, my = margin * w, margin * h
+    return bool(centre[0] < mx or centre[0] > w - 1 - mx or centre[1] < my)
+
+
+def _torso_length(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]) -> float:
+    """Shoulder-centre to hip-centre in pixels; 0 when either is not scored."""
+    a, b = _mid(kp, sc, SHOULDERS), _mid(kp, sc, HIPS)
+    if a is None or b is None:
+        return 0.0
+    return float(np.hypot(*(a - b)))
+
+
+def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
+                  size: tuple[int, int], tail: int, margin: float, min_torso: float,
+                  max_torso: float) -> ViewCheck:
+    w, h = float(size[0]), float(size[1])
+    present = sc.max(axis=1) > 0
+    if not present.any():
+        return ViewCheck(False, "nobody seen")
+    n = len(present)
+    lengths = np.array([_torso_length(kp[i], sc[i]) if present[i] else 0.0
+                        for i in range(n)])
+    # a detection whose torso is a few pixels long is not a person (a ghost on an
+    # object, or a body almost entirely outside the picture)
+    body = present & (lengths >= min_torso * max(w, h))
+    if not body.any():
+        if not (lengths[present] > 0).any():
+            return ViewCheck(False, "torso not seen (shoulders or hips hidden or out of "
+                             "the picture)")
+        small = float(np.median(lengths[present & (lengths > 0)]))
+        return ViewCheck(False, f"too small for a body (torso {small:.0f} px)")
+    last = int(np.flatnonzero(body)[-1])
+    if last < n - 1 and _at_side_edge(kp[last], sc[last], w, h, margin):
+        return ViewCheck(False, "left the view")
+    recent = [i for i in range(max(0, n - tail), n) if body[i]]
+    if not recent:  # vanished in the middle of the picture: lost by the pose model
+        return ViewCheck.good()
+    cut = sum(_cut(kp[i], sc[i], w, h) for i in recent)
+    if cut > len(recent) / 2:
+        return ViewCheck(False, "cut by the image edge")
+    torso = float(np.median(lengths[recent]))
+    if torso > max_torso * max(w, h):  # a whole body is about three torsos long
+        return ViewCheck(False, f"too close to the camera for a whole body (torso {torso:.0f} px)")
+    return ViewCheck.good()
+
+
+def check_view(
+    keypoints: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    image_size: tuple[int, int],
+    *,
+    tail: int,
+    edge_margin: float,
+    min_torso: float,
+    max_torso: float,
+) -> ViewCheck:
+    """Verdict on one window.
+
+    Args:
+        keypoints: ``(P, T, 17, 2)`` source pixels (persons padded with zero scores).
+        scores: ``(P, T, 17)``.
+        image_size: source ``(width, height)``.
+        tail: how many samples at the end of the window count as "now".
+        edge_margin: share of the width/height that counts as the image edge.
+        min_torso: smallest torso, as a share of the image's longer side.
+        max_torso: largest torso, as a share of the image's longer side (a torso longer
+            than a third of the picture leaves no room for the rest of the body).
+
+    A window passes when any tracked person passes; the reason given is the first
+    person's.
+    """
+    kp = np.asarray(keypoints, dtype=np.float32)
+    sc = np.asarray(scores, dtype=np.float32)
+    if kp.ndim != 4 or sc.shape != kp.shape[:3]:
+        raise ValueError(f"expected (P, T, 17, 2) keypoints and (P, T, 17) scores, got "
+                         f"{kp.shape} and {sc.shape}")
+    first: ViewCheck | None = None
+    for p in range(kp.shape[0]):
+        if not (sc[p].max(initial=0.0) > 0):
+            continue
+        verdict = _check_person(kp[p], sc[p], image_size, max(1, tail), edge_margin,
+                                min_torso, max_torso)
+        if verdict.ok:
+            return verdict
+        first = first or verdict
+    return first or ViewCheck(False, "nobody seen")
