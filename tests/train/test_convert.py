@@ -10,7 +10,7 @@ import pytest
 from train.convert.kinect import KINECT_JOINTS, KinectCamera, kinect_to_coco
 from train.convert.msr_action3d import MSR_JOINT_ORDER, convert_msr_action3d
 from train.convert.urfd import convert_urfd
-from train.convert.utkinect import convert_utkinect, resample
+from train.convert.utkinect import convert_utkinect, convert_utkinect_sequences, resample
 from train.pyskl import check_annotation
 
 L_SHOULDER, R_SHOULDER, L_WRIST, R_WRIST = 5, 6, 9, 10
@@ -59,6 +59,24 @@ def test_utkinect(shared_data: Path) -> None:
     assert np.mean(kp[:, L_SHOULDER, 0] > kp[:, R_SHOULDER, 0]) > 0.95  # facing the camera
     inside = (kp[..., 0] >= 0) & (kp[..., 0] < 640) & (kp[..., 1] >= 0) & (kp[..., 1] < 480)
     assert inside.mean() > 0.97
+
+
+def test_utkinect_whole_sequences(shared_data: Path) -> None:
+    root = _skeletons(shared_data, "utkinect")
+    data = convert_utkinect_sequences(root)
+    names = {str(a["frame_dir"]).rsplit("_p", 1)[0] for a in data.annotations}
+    assert len(names) == 20  # s01_e01 .. s10_e02
+    minutes = sum(a["total_frames"] for a in data.annotations) / 15 / 60
+    assert 30 < minutes < 40
+    for ann in data.annotations:
+        check_annotation(ann)
+        ids = np.asarray(ann["source_frame_ids"])
+        assert np.diff(ids).max() <= 15  # split where the recording paused
+        assert ann["total_frames"] >= 48  # at least one window
+    # the labelled segments lie inside the sequences
+    segs = convert_utkinect(root)
+    assert sum(a["total_frames"] for a in segs.annotations) < sum(
+        a["total_frames"] for a in data.annotations)
 
 
 def test_msr_action3d_joint_order_against_the_data(shared_data: Path) -> None:

@@ -25,7 +25,8 @@ import numpy as np
 from train.convert.kinect import KinectCamera, kinect_to_coco
 from train.pyskl import Annotation, DatasetError, PysklFile, make_annotation
 
-__all__ = ["UTKINECT_CLASSES", "convert_utkinect", "parse_action_labels", "resample"]
+__all__ = ["UTKINECT_CLASSES", "convert_utkinect", "convert_utkinect_sequences",
+           "parse_action_labels", "resample"]
 
 log = logging.getLogger(__name__)
 UTKINECT_CLASSES: tuple[str, ...] = ("walk", "sitDown", "standUp", "pickUp", "carry", "throw",
@@ -112,3 +113,44 @@ def convert_utkinect(root: Path, *, camera: KinectCamera | None = None) -> Pyskl
     if not anns:
         raise DatasetError(f"no UTKinect segments could be converted under {root}")
     return PysklFile(annotations=anns, split=split, class_names=list(UTKINECT_CLASSES))
+
+
+def convert_utkinect_sequences(root: Path, *, camera: KinectCamera | None = None,
+                               max_gap: int = 15, min_ids: int = 96) -> PysklFile:
+    """Whole UTKinect sequences (all ten actions of one take, one after another, with
+    the moves in between), one annotation per sequence, label 0 (not one action).
+
+    For replaying real daily-living-like motion through the edge pipeline: a fall
+    detector must stay quiet for all of it. A sequence is split where the recording
+    paused (more than ``max_gap`` frame ids, 0.5 s); parts shorter than ``min_ids`` (one
+    window) are dropped."""
+    camera = camera or KinectCamera()
+    joints_dir = _find_joints_dir(root)
+    anns: list[Annotation] = []
+    for path in sorted(joints_dir.glob("joints_s*_e*.txt")):
+        seq = path.stem.removeprefix("joints_")
+        m = _SEQ.match(seq)
+        if m is None:
+            continue
+        rows = np.loadtxt(path, dtype=np.float64, ndmin=2)
+        if rows.shape[1] != 61 or rows.shape[0] < 2:
+            raise DatasetError(f"{path}: expected 61 columns (frame id + 20 x 3) and at "
+                               f"least 2 rows, got {rows.shape}")
+        ids = rows[:, 0].astype(np.int64)
+        keep = np.concatenate([[True], np.diff(ids) > 0])  # drop repeated frame ids
+        ids, xyz = ids[keep], rows[keep, 1:].reshape(-1, 20, 3)
+        # the recordings pause now and then: split there rather than slide the skeleton
+        # from one pose to the next
+        cuts = np.flatnonzero(np.diff(ids) > max_gap) + 1
+        for part, (a, b) in enumerate(zip([0, *cuts], [*cuts, len(ids)], strict=True)):
+            if ids[b - 1] - ids[a] < min_ids:
+                continue
+            kp, sc = kinect_to_coco(resample(ids[a:b], xyz[a:b]), camera)
+            anns.append(make_annotation(f"{seq}_p{part}", 0, kp, sc, camera.image_shape,
+                                        fps=SOURCE_FPS / ID_STEP, subject=int(m.group(1)),
+                                        source_frame_ids=ids[a:b].tolist()))
+    if not anns:
+        raise DatasetError(f"no UTKinect sequences under {root}")
+    return PysklFile(annotations=anns, split={"all": [a["frame_dir"] for a in anns]},
+                     class_names=["sequence"])
+
