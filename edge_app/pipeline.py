@@ -507,7 +507,8 @@ class Pipeline:
             time=job.end_time, start_time=job.start_time,
             probs=probs if probs is not None else np.zeros_like(smoothed),
             smoothed=smoothed, class_names=self.class_names, person_present=present,
-            pose_only=job.pose_only, latency_ms=latency, source=self.source_description)
+            pose_only=job.pose_only, latency_ms=latency, source=self.source_description,
+            view=job.view.reason if job.view is not None else "")
         self._last_result = result
         self._broadcast("on_window", result)
         decision = (time.monotonic() - job.built_wall) * 1e3

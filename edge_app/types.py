@@ -83,6 +83,7 @@ class WindowResult:
     pose_only: bool
     latency_ms: float
     source: str
+    view: str = ""  # why falls/lying are held back in this window (edge_app.view); "" = in view
 
     @property
     def top(self) -> tuple[str, float]:

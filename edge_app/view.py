@@ -7,12 +7,12 @@ on the real videos (``benchmarks/model_card.py``), each of those made false fall
 This check looks at the keypoints at the end of the window, where a fall decision is
 made, and says no when:
 
-- ``left the view``: the person is not seen at the end of the window, and the last
-  time they were seen their torso was at the image's left, right or top edge (a person
+- ``left the view``: nobody is detected at the end of the window, and the last time
+  the person was seen their torso was at the image's left, right or top edge (a person
   who vanishes in the middle of the room, as fallen people often do for the pose model,
   still counts);
-- ``cut by the image edge``: most of the recent detections have the torso or a fifth
-  of the joints (the legs) outside the picture (a close-up of an upper body, someone half through a
+- ``cut by the image edge``: most of the recent detections (or the latest three) have
+  the torso or a fifth of the joints (the legs) outside the picture (a close-up of an upper body, someone half through a
   door);
 - ``too small for a body``: the torso (shoulders to hips) spans less than
   ``min_torso`` of the image's longer side (a ghost detection on an object);
@@ -37,6 +37,7 @@ HIPS = (11, 12)
 TORSO = (*SHOULDERS, *HIPS)
 SCORE_MIN = 0.05  # a joint scored lower is not placed at all (AlphaPose scores lying
 # people 0.1-0.3; MediaPipe scores joints it only guesses, off the picture, near 0)
+LAST = 3  # the latest samples: the body cut in all of them is cut now
 CUT_SHARE = 0.2  # this share of the placed joints outside the image: the frame cuts the body
 
 
@@ -118,21 +119,25 @@ def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
     # a detection whose torso is a few pixels long is not a person (a ghost on an
     # object, or a body almost entirely outside the picture)
     body = present & (lengths >= min_torso * max(w, h))
-    if not body.any():
-        if not (lengths[present] > 0).any():
+    if body.any() and not body[-1]:
+        # gone at the end: walked out at a side, or lost by the pose model in the middle
+        # of the picture (as fallen people often are), which still counts
+        last = int(np.flatnonzero(body)[-1])
+        if _at_side_edge(kp[last], sc[last], w, h, margin):
+            return ViewCheck(False, "left the view")
+    seen = [i for i in range(max(0, n - tail), n) if present[i]]
+    if not seen:
+        return ViewCheck.good() if body.any() else ViewCheck(False, "too small for a body")
+    cut = [_cut(kp[i], sc[i], w, h) for i in seen]
+    if sum(cut) > len(seen) / 2 or all(cut[-LAST:]):  # mostly, or in the latest samples
+        return ViewCheck(False, "cut by the image edge")
+    recent = [i for i in seen if body[i]]
+    if not recent:
+        measured = lengths[seen][lengths[seen] > 0]
+        if measured.size == 0:
             return ViewCheck(False, "torso not seen (shoulders or hips hidden or out of "
                              "the picture)")
-        small = float(np.median(lengths[present & (lengths > 0)]))
-        return ViewCheck(False, f"too small for a body (torso {small:.0f} px)")
-    last = int(np.flatnonzero(body)[-1])
-    if last < n - 1 and _at_side_edge(kp[last], sc[last], w, h, margin):
-        return ViewCheck(False, "left the view")
-    recent = [i for i in range(max(0, n - tail), n) if body[i]]
-    if not recent:  # vanished in the middle of the picture: lost by the pose model
-        return ViewCheck.good()
-    cut = sum(_cut(kp[i], sc[i], w, h) for i in recent)
-    if cut > len(recent) / 2:
-        return ViewCheck(False, "cut by the image edge")
+        return ViewCheck(False, f"too small for a body (torso {np.median(measured):.0f} px)")
     torso = float(np.median(lengths[recent]))
     if torso > max_torso * max(w, h):  # a whole body is about three torsos long
         return ViewCheck(False, f"too close to the camera for a whole body (torso {torso:.0f} px)")

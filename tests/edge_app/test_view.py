@@ -48,12 +48,19 @@ def test_person_in_the_middle_is_in_view() -> None:
 
 
 def test_person_who_walks_out_at_the_side_left_the_view() -> None:
-    xs = np.linspace(320, 660, T)
+    xs = np.linspace(320, 700, T)
     centres = np.stack([xs, np.full(T, 250.0)], axis=1)
-    centres[xs > 640] = np.nan  # gone once past the edge
+    centres[xs > 630] = np.nan  # gone once at the edge, for the last second and more
     kp, sc = _track(centres)
     v = check_view(kp, sc, (W, H), **KW)
     assert not v.ok and v.reason == "left the view"
+    # still half in the picture at the end: cut by its edge
+    centres = np.stack([np.linspace(320, 650, T), np.full(T, 250.0)], axis=1)
+    kp, sc = _track(centres)
+    inside = (kp[..., 0] >= 0) & (kp[..., 0] < W)
+    sc[~inside] = 0.05  # MediaPipe places joints past the edge with scores near 0
+    v = check_view(kp, sc, (W, H), **KW)
+    assert not v.ok and v.reason == "cut by the image edge"
 
 
 def test_person_lost_in_the_middle_of_the_room_still_counts() -> None:
@@ -89,9 +96,9 @@ def test_tiny_ghost_detection_is_not_a_body() -> None:
 
 
 def test_ghost_after_the_person_left_does_not_count_as_them() -> None:
-    xs = np.linspace(320, 660, T)
+    xs = np.linspace(320, 700, T)
     centres = np.stack([xs, np.full(T, 250.0)], axis=1)
-    centres[xs > 640] = np.nan
+    centres[xs > 630] = np.nan
     kp, sc = _track(centres)
     ghost, gsc = _track(np.tile([[300.0, 300.0]], (T, 1)), scale=0.02)
     kp[0, -5], sc[0, -5] = ghost[0, -5], gsc[0, -5]

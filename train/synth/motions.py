@@ -812,15 +812,16 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     else:
         base = floor_sit_pose(rng, person)
     dom, oth = _sides(person)
-    # "sweep": both arms swung in wide arcs from the shoulders up overhead and back,
+    # "sweep": both arms swung together in wide arcs from the side up overhead and back,
     # as UTKinect's subjects wave (wrists from below the shoulders to a torso length
-    # above them, two torso lengths side to side); slower than a hand wave.
+    # above them, left and right in step, about 0.2-0.9 cycles a second); slower than
+    # a hand wave.
     sweep = rng.uniform() < 0.3
     both = sweep or rng.uniform() < 0.45
     style = "sweep" if sweep else str(
         rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
     arms = [dom, oth] if both else [dom]
-    freq = rng.uniform(0.5, 1.4) if sweep else rng.uniform(1.0, 2.8)
+    freq = rng.uniform(0.25, 0.9) if sweep else rng.uniform(1.0, 2.8)
     raise_s = rng.uniform(0.25, 0.6) if rng.uniform() < 0.5 else 0.0
     tl = Timeline(fps, base, 0.0)
     lead = rng.uniform(0.0, 0.4) if raise_s else 0.0
@@ -835,6 +836,7 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
         up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.6)
         up[_p(f"{s}_sh_twist")] = HALF_PI if style == "forearm" else rng.uniform(-0.2, 0.3)
         up[_p(f"{s}_elbow")] = (rng.uniform(0.5, 0.9) if style == "forearm"
+                                else rng.uniform(0.1, 0.8) if style == "sweep"
                                 else rng.uniform(0.0, 0.4))
         centre[s] = abd
     if raise_s:
@@ -845,9 +847,9 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     n = tl.n(d - tl.frames / fps + 0.3)
     t = np.arange(n) / fps
     poses = np.repeat(tl.pose[None], n, axis=0)
-    amp = rng.uniform(0.6, 1.1) if style == "sweep" else rng.uniform(0.25, 0.55)
+    amp = rng.uniform(0.7, 1.2) if style == "sweep" else rng.uniform(0.25, 0.55)
     ph0 = rng.uniform(0, 2 * PI)
-    anti = style in ("arm", "sweep") and both and rng.uniform() < 0.5
+    anti = both and rng.uniform() < {"arm": 0.5, "sweep": 0.15}.get(style, 0.0)
     for i, s in enumerate(arms):
         ph = ph0 + (PI if anti else 0.0) * i
         osc = np.sin(2 * PI * freq * t + ph)
