@@ -798,8 +798,8 @@ def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: f
 
 
 def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float) -> Script:
-    """Waving one or both arms overhead or high to the side, or sweeping both arms in
-    wide arcs, for help, most of the window; standing, seated, or sitting on the floor."""
+    """Waving one or both arms overhead or high to the side, for help, most of the
+    window; standing, seated, or sitting on the floor."""
     d = frames / fps
     where = str(rng.choice(["stand", "seat", "floor"], p=[0.55, 0.25, 0.2]))
     props: list[Prop] = []
@@ -812,16 +812,10 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     else:
         base = floor_sit_pose(rng, person)
     dom, oth = _sides(person)
-    # "sweep": both arms swung together in wide arcs from the side up overhead and back,
-    # as UTKinect's subjects wave (wrists from below the shoulders to a torso length
-    # above them, left and right in step, about 0.2-0.9 cycles a second); slower than
-    # a hand wave.
-    sweep = rng.uniform() < 0.3
-    both = sweep or rng.uniform() < 0.45
-    style = "sweep" if sweep else str(
-        rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
+    both = rng.uniform() < 0.45
+    style = str(rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
     arms = [dom, oth] if both else [dom]
-    freq = rng.uniform(0.25, 0.9) if sweep else rng.uniform(1.0, 2.8)
+    freq = rng.uniform(1.0, 2.8)
     raise_s = rng.uniform(0.25, 0.6) if rng.uniform() < 0.5 else 0.0
     tl = Timeline(fps, base, 0.0)
     lead = rng.uniform(0.0, 0.4) if raise_s else 0.0
@@ -830,13 +824,11 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     up = tl.pose
     centre: dict[str, float] = {}
     for s in arms:
-        abd = {"forearm": rng.uniform(1.9, 2.5), "sweep": rng.uniform(1.7, 2.2)}.get(
-            style, rng.uniform(2.2, 2.8))
+        abd = rng.uniform(2.2, 2.8) if style != "forearm" else rng.uniform(1.9, 2.5)
         up[_p(f"{s}_sh_abd")] = abd
         up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.6)
         up[_p(f"{s}_sh_twist")] = HALF_PI if style == "forearm" else rng.uniform(-0.2, 0.3)
         up[_p(f"{s}_elbow")] = (rng.uniform(0.5, 0.9) if style == "forearm"
-                                else rng.uniform(0.1, 0.8) if style == "sweep"
                                 else rng.uniform(0.0, 0.4))
         centre[s] = abd
     if raise_s:
@@ -847,19 +839,15 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     n = tl.n(d - tl.frames / fps + 0.3)
     t = np.arange(n) / fps
     poses = np.repeat(tl.pose[None], n, axis=0)
-    amp = rng.uniform(0.7, 1.2) if style == "sweep" else rng.uniform(0.25, 0.55)
+    amp = rng.uniform(0.25, 0.55)
     ph0 = rng.uniform(0, 2 * PI)
-    anti = both and rng.uniform() < {"arm": 0.5, "sweep": 0.15}.get(style, 0.0)
     for i, s in enumerate(arms):
-        ph = ph0 + (PI if anti else 0.0) * i
+        ph = ph0 + (PI if (style == "arm" and both and rng.uniform() < 0.5) else 0.0) * i
         osc = np.sin(2 * PI * freq * t + ph)
         if style == "forearm":
             poses[:, _p(f"{s}_elbow")] += amp * 1.3 * osc
         else:
             poses[:, _p(f"{s}_sh_abd")] += amp * osc
-            if style == "sweep":  # down to the side, no further than straight overhead
-                np.clip(poses[:, _p(f"{s}_sh_abd")], 0.3, 3.0,
-                        out=poses[:, _p(f"{s}_sh_abd")])
             poses[:, _p(f"{s}_elbow")] += 0.15 * amp * np.abs(osc)
     poses[:, _p("neck_flex")] -= 0.15
     tl.append(poses, np.full(n, tl.yaw))

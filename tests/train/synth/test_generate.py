@@ -171,25 +171,10 @@ def test_transitions_happen_inside_the_window() -> None:
 
 def test_waving_raises_a_wrist_above_the_head() -> None:
     cfg = SynthConfig(seed=6, video=False, subjects=16)
-    waves = [c for c in _clips(cfg, "waving for help", 12) if "sweep" not in c.meta["variant"]]
-    assert len(waves) >= 6
-    for clip in waves:  # hand waves (sweeps: see below)
+    for clip in _clips(cfg, "waving for help", 8):
         wrists = clip.world[:, [POINT_INDEX["l_wrist"], POINT_INDEX["r_wrist"]], 2].max(axis=1)
         above = wrists > clip.world[:, POINT_INDEX["head"], 2]
         assert above[cfg.frames // 3:].mean() > 0.7, clip.meta["variant"]
-
-
-def test_sweep_waves_swing_both_arms_from_the_side_to_overhead() -> None:
-    """UTKinect's subjects wave both arms in wide arcs: wrists from below the shoulders to
-    well above the head, both sides."""
-    cfg = SynthConfig(seed=3, video=False, subjects=16)
-    sweeps = [c for c in _clips(cfg, "waving for help", 40) if "sweep" in c.meta["variant"]]
-    assert len(sweeps) >= 5
-    for clip in sweeps:
-        for side in ("l", "r"):
-            rel = (clip.world[:, POINT_INDEX[f"{side}_wrist"], 2]
-                   - clip.world[:, POINT_INDEX[f"{side}_shoulder"], 2])
-            assert rel.min() < 0.1 and rel.max() > 0.35, (clip.meta["variant"], side)
 
 
 def test_left_right_in_the_image_follow_the_facing_direction() -> None:
@@ -259,15 +244,13 @@ def test_videos_decode_with_the_right_frame_count(tmp_path: Path) -> None:
             n += 1
         cap.release()
         assert n == ann["total_frames"] == cfg.frames
-        # The moving person is drawn where the keypoints are: pixels change most where the
-        # moving joints are.
+        # The moving person is drawn where the keypoints are: pixels change most there.
         std = np.stack(frames).astype(np.float32).std(axis=0).mean(axis=2)
         kp, sc = ann["keypoint"][0], ann["keypoint_score"][0]
-        moving = np.linalg.norm(kp.std(axis=0), axis=-1) > 2.0  # joints that move (px)
         ok = (sc > 0.5) & (kp[..., 0] >= 0) & (kp[..., 0] < cfg.width) & (kp[..., 1] >= 0) & (
-            kp[..., 1] < cfg.height) & moving[None]
+            kp[..., 1] < cfg.height)
         at_joints = std[kp[ok][:, 1].astype(int), kp[ok][:, 0].astype(int)]
-        assert np.mean(at_joints) > 2 * np.median(std), ann["frame_dir"]
+        assert np.median(at_joints) > 2 * np.median(std), ann["frame_dir"]
 
 
 def test_cli_writes_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
