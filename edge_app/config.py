@@ -130,6 +130,8 @@ class ViewCheckConfig(_Section):
                              "hips) of a body, as a share of the image's longer side")
     max_torso: float = Field(0.4, gt=0, le=1, description="longest torso of a whole body in "
                              "view, as a share of the image's longer side")
+    min_seen: float = Field(0.25, ge=0, le=1, description="least share of the window's "
+                            "samples with the person in them")
     labels: list[str] = Field(default_factory=lambda: ["falling", "lying on the floor"],
                               description="classes whose incidents and activity segments "
                               "wait for a good view")

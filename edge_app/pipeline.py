@@ -469,7 +469,7 @@ class Pipeline:
                           samples[-1].image_size,
                           tail=max(1, round(vc.tail_s * self.sample_rate)),
                           edge_margin=vc.edge_margin, min_torso=vc.min_torso,
-                          max_torso=vc.max_torso)
+                          max_torso=vc.max_torso, min_seen=vc.min_seen)
 
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:

@@ -12,10 +12,12 @@ made, and says no when:
   who vanishes in the middle of the room, as fallen people often do for the pose model,
   still counts);
 - ``cut by the image edge``: most of the recent detections (or the latest three) have
-  the torso or a fifth of the joints (the legs) outside the picture (a close-up of an upper body, someone half through a
-  door);
+  the torso or a fifth of the joints (the legs) outside the picture (a close-up of an
+  upper body, someone half through a door);
 - ``too small for a body``: the torso (shoulders to hips) spans less than
   ``min_torso`` of the image's longer side (a ghost detection on an object);
+- ``seen in only N% of the window``: a body in fewer than ``min_seen`` of its samples
+  (a glimpse of someone passing: the model reads a nearly empty window as lying);
 - ``too close to the camera``: the torso spans more than ``max_torso`` of it, so the
   rest of the body cannot be in the picture (an upper body filling the frame).
 
@@ -106,9 +108,18 @@ def _torso_length(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]) -> f
     return float(np.hypot(*(a - b)))
 
 
+def _no_body(lengths: npt.NDArray[np.float64]) -> ViewCheck:
+    """Why detections with these torso lengths are no body."""
+    measured = lengths[lengths > 0]
+    if measured.size == 0:
+        return ViewCheck(False, "torso not seen (shoulders or hips hidden or out of the "
+                         "picture)")
+    return ViewCheck(False, f"too small for a body (torso {np.median(measured):.0f} px)")
+
+
 def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
                   size: tuple[int, int], tail: int, margin: float, min_torso: float,
-                  max_torso: float) -> ViewCheck:
+                  max_torso: float, min_seen: float) -> ViewCheck:
     w, h = float(size[0]), float(size[1])
     present = sc.max(axis=1) > 0
     if not present.any():
@@ -119,25 +130,25 @@ def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
     # a detection whose torso is a few pixels long is not a person (a ghost on an
     # object, or a body almost entirely outside the picture)
     body = present & (lengths >= min_torso * max(w, h))
-    if body.any() and not body[-1]:
+    if not body.any():
+        return _no_body(lengths[present])
+    if not body[-1]:
         # gone at the end: walked out at a side, or lost by the pose model in the middle
         # of the picture (as fallen people often are), which still counts
         last = int(np.flatnonzero(body)[-1])
         if _at_side_edge(kp[last], sc[last], w, h, margin):
             return ViewCheck(False, "left the view")
+    if body.mean() < min_seen:  # a glimpse: the model reads a near-empty window as lying
+        return ViewCheck(False, f"seen in only {body.mean():.0%} of the window")
     seen = [i for i in range(max(0, n - tail), n) if present[i]]
     if not seen:
-        return ViewCheck.good() if body.any() else ViewCheck(False, "too small for a body")
+        return ViewCheck.good()
     cut = [_cut(kp[i], sc[i], w, h) for i in seen]
     if sum(cut) > len(seen) / 2 or all(cut[-LAST:]):  # mostly, or in the latest samples
         return ViewCheck(False, "cut by the image edge")
     recent = [i for i in seen if body[i]]
     if not recent:
-        measured = lengths[seen][lengths[seen] > 0]
-        if measured.size == 0:
-            return ViewCheck(False, "torso not seen (shoulders or hips hidden or out of "
-                             "the picture)")
-        return ViewCheck(False, f"too small for a body (torso {np.median(measured):.0f} px)")
+        return _no_body(lengths[seen])
     torso = float(np.median(lengths[recent]))
     if torso > max_torso * max(w, h):  # a whole body is about three torsos long
         return ViewCheck(False, f"too close to the camera for a whole body (torso {torso:.0f} px)")
@@ -153,6 +164,7 @@ def check_view(
     edge_margin: float,
     min_torso: float,
     max_torso: float,
+    min_seen: float = 0.0,
 ) -> ViewCheck:
     """Verdict on one window.
 
@@ -165,6 +177,7 @@ def check_view(
         min_torso: smallest torso, as a share of the image's longer side.
         max_torso: largest torso, as a share of the image's longer side (a torso longer
             than a third of the picture leaves no room for the rest of the body).
+        min_seen: least share of the window's samples with a body in them.
 
     A window passes when any tracked person passes; the reason given is the first
     person's.
@@ -179,7 +192,7 @@ def check_view(
         if not (sc[p].max(initial=0.0) > 0):
             continue
         verdict = _check_person(kp[p], sc[p], image_size, max(1, tail), edge_margin,
-                                min_torso, max_torso)
+                                min_torso, max_torso, min_seen)
         if verdict.ok:
             return verdict
         first = first or verdict

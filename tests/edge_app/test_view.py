@@ -9,7 +9,7 @@ from edge_app.view import check_view
 
 W, H = 640, 480
 T = 48
-KW = {"tail": 15, "edge_margin": 0.03, "min_torso": 0.015, "max_torso": 0.4}
+KW = {"tail": 15, "edge_margin": 0.03, "min_torso": 0.015, "max_torso": 0.4, "min_seen": 0.25}
 
 # a standing COCO-17 body, 200 px tall, centred at the origin (x right, y down)
 BODY = np.array([
@@ -118,6 +118,18 @@ def test_any_tracked_person_in_view_is_enough() -> None:
     ghost_kp, ghost_sc = _track(np.tile([[100.0, 250.0]], (T, 1)), scale=0.02)
     kp = np.concatenate([ghost_kp, good_kp])
     sc = np.concatenate([ghost_sc, good_sc])
+    assert check_view(kp, sc, (W, H), **KW).ok
+
+
+def test_a_glimpse_is_not_enough() -> None:
+    # one detection of someone at the bottom edge in an otherwise empty window
+    centres = np.full((T, 2), np.nan)
+    centres[-1] = (400.0, 380.0)
+    kp, sc = _track(centres)
+    v = check_view(kp, sc, (W, H), **KW)
+    assert not v.ok and v.reason == "seen in only 2% of the window"
+    centres[-14:] = (400.0, 300.0)  # seen for the last second: in view
+    kp, sc = _track(centres)
     assert check_view(kp, sc, (W, H), **KW).ok
 
 
