@@ -18,6 +18,7 @@ from edge_app.types import WindowResult
 __all__ = ["UNSURE_BELOW", "ClassBars", "NowPanel"]
 
 UNSURE_BELOW = 0.4  # below this smoothed probability the panel says "Not sure"
+HELD_BY_VIEW = frozenset({"falling", "lying on the floor"})  # events.view_check.labels
 
 
 class ClassBars(QWidget):
@@ -174,7 +175,12 @@ class NowPanel(QWidget):
             return
         label, score = result.top
         mode = " \u00b7 skeleton only" if result.pose_only else ""
-        if score < UNSURE_BELOW:
+        if result.view and label in HELD_BY_VIEW:
+            # the event engine does not judge falls in this window (edge_app.view): do
+            # not show a caregiver "lying on the floor" for someone walking out of view
+            self.activity.setText("Partly in view")
+            self.confidence.setText(f"Not judged for falls: {result.view}{mode}")
+        elif score < UNSURE_BELOW:
             self.activity.setText("Not sure")
             self.confidence.setText(f"Best guess: {friendly_label(label).lower()} \u00b7 "
                                     f"{round(100 * score)}%{mode}")

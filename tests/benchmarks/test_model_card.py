@@ -92,3 +92,13 @@ def test_incident_open_at_onset() -> None:
     assert not incident_open_at(events, "fall", 1.5)  # not yet opened
     assert not incident_open_at(events, "fall", 6.5)  # already ended
     assert not incident_open_at(events, "activity", 5.0)
+
+
+def test_sections_on_real_data_skip_with_the_reason_when_it_is_absent(tmp_path: Path) -> None:
+    from benchmarks.model_card import section_urfd, section_utk_sequences, section_videos
+
+    model = tmp_path / "unused.onnx"
+    for res in (section_utk_sequences(model, tmp_path, []),
+                section_urfd(model, tmp_path, 4.0, 6.0, []),
+                section_videos(model, tmp_path, [])):
+        assert "skipped" in res and str(tmp_path) in res["skipped"]

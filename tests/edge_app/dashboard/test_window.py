@@ -94,6 +94,19 @@ def test_bars_are_smoothed_not_jumping(make_window: MakeWindow, store: EventStor
     assert w.now_panel.activity.text() == "Sitting down"
 
 
+def test_lying_is_not_shown_for_someone_partly_in_view(make_window: MakeWindow,
+                                                       store: EventStore) -> None:
+    from dataclasses import replace
+
+    w = make_window(FakePipeline(store))
+    w.now_panel.show_window(replace(window_result("lying on the floor", 0.9),
+                                    view="left the view"))
+    assert w.now_panel.activity.text() == "Partly in view"
+    assert "left the view" in w.now_panel.confidence.text()
+    w.now_panel.show_window(window_result("lying on the floor", 0.9))
+    assert w.now_panel.activity.text() == "Lying on the floor"
+
+
 def test_frames_are_latest_wins_when_the_gui_is_busy(qapp: QApplication) -> None:
     sink = DashboardSink(max_pending_frames=2)
     got: list[float] = []
