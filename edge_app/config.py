@@ -136,6 +136,14 @@ class ViewCheckConfig(_Section):
                               description="classes whose incidents and activity segments "
                               "wait for a good view")
 
+    @model_validator(mode="after")
+    def _torso_range(self) -> ViewCheckConfig:
+        if self.min_torso >= self.max_torso:
+            raise ValueError(f"events.view_check.min_torso ({self.min_torso}) must be below "
+                             f"max_torso ({self.max_torso}): otherwise no body is ever in view "
+                             "and no fall is ever reported")
+        return self
+
 
 class NoPersonConfig(_Section):
     enabled: bool = True

@@ -56,12 +56,10 @@ class ViewCheck:
 
 
 def _torso_centre(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
-                  ) -> tuple[npt.NDArray[np.float64], bool]:
-    """Mean of the scored torso joints of one sample; False when none is scored."""
+                  ) -> npt.NDArray[np.float64] | None:
+    """Mean of the scored torso joints of one sample; None when none is scored."""
     idx = [j for j in TORSO if sc[j] >= SCORE_MIN]
-    if not idx:
-        return np.zeros(2), False
-    return kp[idx].astype(np.float64).mean(axis=0), True
+    return kp[idx].astype(np.float64).mean(axis=0) if idx else None
 
 
 def _mid(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
@@ -82,8 +80,8 @@ def _cut(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], w: float, h: 
     if not scored.any():
         return True
     inside = (kp[:, 0] >= 0) & (kp[:, 0] <= w - 1) & (kp[:, 1] >= 0) & (kp[:, 1] <= h - 1)
-    centre, ok = _torso_centre(kp, sc)
-    if not ok:
+    centre = _torso_centre(kp, sc)
+    if centre is None:
         return True
     centre_in = 0 <= centre[0] <= w - 1 and 0 <= centre[1] <= h - 1
     return bool(not centre_in or (placed & ~inside).sum() >= CUT_SHARE * placed.sum()
@@ -93,8 +91,8 @@ def _cut(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], w: float, h: 
 def _at_side_edge(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], w: float,
                   h: float, margin: float) -> bool:
     """Torso centre within ``margin`` of the left, right or top edge (or beyond it)."""
-    centre, ok = _torso_centre(kp, sc)
-    if not ok:
+    centre = _torso_centre(kp, sc)
+    if centre is None:
         return True
     mx, my = margin * w, margin * h
     return bool(centre[0] < mx or centre[0] > w - 1 - mx or centre[1] < my)

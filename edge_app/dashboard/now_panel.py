@@ -18,7 +18,6 @@ from edge_app.types import WindowResult
 __all__ = ["UNSURE_BELOW", "ClassBars", "NowPanel"]
 
 UNSURE_BELOW = 0.4  # below this smoothed probability the panel says "Not sure"
-HELD_BY_VIEW = frozenset({"falling", "lying on the floor"})  # events.view_check.labels
 
 
 class ClassBars(QWidget):
@@ -131,8 +130,12 @@ class ClassBars(QWidget):
 class NowPanel(QWidget):
     """Current activity (large), confidence in words, and the top-class bars."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, held_by_view: frozenset[str] = frozenset(),
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # classes the event engine does not judge while the view check fails
+        # (events.view_check.labels)
+        self.held_by_view = held_by_view
         self.setObjectName("card")
         self.title = QLabel("Now")
         self.title.setObjectName("cardTitle")
@@ -175,7 +178,7 @@ class NowPanel(QWidget):
             return
         label, score = result.top
         mode = " \u00b7 skeleton only" if result.pose_only else ""
-        if result.view and label in HELD_BY_VIEW:
+        if result.view and label in self.held_by_view:
             # the event engine does not judge falls in this window (edge_app.view): do
             # not show a caregiver "lying on the floor" for someone walking out of view
             self.activity.setText("Partly in view")

@@ -176,7 +176,7 @@ class DashboardWindow(QMainWindow):
         self.banner.resume_requested.connect(lambda: self.set_monitoring(True))
 
         self.live = LiveView()
-        self.now_panel = NowPanel()
+        self.now_panel = NowPanel(frozenset(self.cfg.events.view_check.labels))
         self._card(self.now_panel)
         self.now_panel.title.setText("NOW")
         self.alert_list = AlertList()

@@ -63,3 +63,8 @@ def test_not_a_mapping_and_bad_yaml(tmp_path: Path) -> None:
         load_config(f)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config(tmp_path / "missing.yaml")
+
+
+def test_view_check_torso_range_must_leave_room_for_a_body() -> None:
+    with pytest.raises(ConfigError, match="min_torso .* must be below max_torso"):
+        load_config(overrides=["events.view_check.min_torso=0.5"])

@@ -26,7 +26,7 @@ from train.convert.kinect import KinectCamera, kinect_to_coco
 from train.pyskl import Annotation, DatasetError, PysklFile, make_annotation
 
 __all__ = ["UTKINECT_CLASSES", "convert_utkinect", "convert_utkinect_sequences",
-           "parse_action_labels", "resample"]
+           "parse_action_labels", "read_joints", "resample"]
 
 log = logging.getLogger(__name__)
 UTKINECT_CLASSES: tuple[str, ...] = ("walk", "sitDown", "standUp", "pickUp", "carry", "throw",
@@ -73,6 +73,18 @@ def _find_joints_dir(root: Path) -> Path:
     raise DatasetError(f"no UTKinect joints_sXX_eYY.txt files under {root}")
 
 
+def read_joints(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One ``joints_sXX_eYY.txt``: frame ids ``(N,)`` and joints ``(N, 20, 3)``, with
+    repeated frame ids dropped (the first kept)."""
+    rows = np.loadtxt(path, dtype=np.float64, ndmin=2)
+    if rows.shape[1] != 61:
+        raise DatasetError(f"{path}: expected 61 columns (frame id + 20 x 3), got "
+                           f"{rows.shape[1]}")
+    ids = rows[:, 0].astype(np.int64)
+    keep = np.concatenate([[True], np.diff(ids) != 0])  # drop repeated frame ids
+    return ids[keep], rows[keep, 1:].reshape(-1, 20, 3)
+
+
 def convert_utkinect(root: Path, *, camera: KinectCamera | None = None) -> PysklFile:
     """Convert the dataset under ``root`` (the folder holding ``joints/``, or ``joints/``)."""
     camera = camera or KinectCamera()
@@ -89,13 +101,7 @@ def convert_utkinect(root: Path, *, camera: KinectCamera | None = None) -> Pyskl
         if not path.is_file():
             log.warning("%s is missing; its %d segments are skipped", path.name, len(actions))
             continue
-        rows = np.loadtxt(path, dtype=np.float64, ndmin=2)
-        if rows.shape[1] != 61:
-            raise DatasetError(f"{path}: expected 61 columns (frame id + 20 x 3), got "
-                               f"{rows.shape[1]}")
-        ids = rows[:, 0].astype(np.int64)
-        keep = np.concatenate([[True], np.diff(ids) != 0])  # drop repeated frame ids
-        ids, xyz = ids[keep], rows[keep, 1:].reshape(-1, 20, 3)
+        ids, xyz = read_joints(path)
         subject = int(_SEQ.match(seq).group(1))  # type: ignore[union-attr]
         for action, start, end in actions:
             sel = (ids >= start) & (ids <= end)
@@ -132,13 +138,7 @@ def convert_utkinect_sequences(root: Path, *, camera: KinectCamera | None = None
         m = _SEQ.match(seq)
         if m is None:
             continue
-        rows = np.loadtxt(path, dtype=np.float64, ndmin=2)
-        if rows.shape[1] != 61 or rows.shape[0] < 2:
-            raise DatasetError(f"{path}: expected 61 columns (frame id + 20 x 3) and at "
-                               f"least 2 rows, got {rows.shape}")
-        ids = rows[:, 0].astype(np.int64)
-        keep = np.concatenate([[True], np.diff(ids) > 0])  # drop repeated frame ids
-        ids, xyz = ids[keep], rows[keep, 1:].reshape(-1, 20, 3)
+        ids, xyz = read_joints(path)
         # the recordings pause now and then: split there rather than slide the skeleton
         # from one pose to the next
         cuts = np.flatnonzero(np.diff(ids) > max_gap) + 1
