@@ -61,6 +61,20 @@ class SourceConfig(_Section):
     height: int | None = Field(None, ge=1, description="requested camera height (pixels)")
 
 
+class TrackConfig(_Section):
+    enabled: bool = Field(True, description="follow the person from frame to frame: a "
+                          "detection far from them and much less confident is dropped, not "
+                          "taken for them (edge_app.track)")
+    keep_s: float = Field(1.5, gt=0, le=30, description="a person not seen for this long is "
+                          "released and re-acquired wherever seen next (s)")
+    reach: float = Field(0.75, gt=0, le=10, description="a detection within this many body "
+                         "sizes of the person's last box is the person")
+    speed: float = Field(2.0, ge=0, le=20, description="... plus this many body sizes per "
+                         "second since they were last seen")
+    switch_ratio: float = Field(0.5, ge=0, le=10, description="a far detection replaces the "
+                                "person only when at least this share as confident")
+
+
 class PoseConfig(_Section):
     model_path: str = Field("", description="MediaPipe PoseLandmarker .task; empty = bundled")
     num_poses: int = Field(1, ge=1, le=8, description="persons tracked at once")
@@ -69,6 +83,7 @@ class PoseConfig(_Section):
     min_tracking_confidence: float = Field(0.5, ge=0, le=1, description="tracking threshold")
     max_side: int = Field(640, ge=64, description="frames are downscaled so their longer side "
                           "is at most this before pose estimation (pixels)")
+    track: TrackConfig = Field(default_factory=TrackConfig)
 
 
 class WindowConfig(_Section):
@@ -116,6 +131,9 @@ class SuddenLyingConfig(_Section):
     within_s: float = Field(4.0, gt=0, le=30, description="how recently the person must "
                             "have been up (neither lying nor falling)")
     min_score: float = Field(0.5, gt=0, le=1, description="smoothed lying score that counts")
+    with_falling: bool = Field(True, description="the score is lying + falling: a person "
+                               "the classifier splits between going down and being down "
+                               "counts as down")
 
 
 class ViewCheckConfig(_Section):

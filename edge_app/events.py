@@ -310,8 +310,9 @@ class EventEngine:
             bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0]))
         lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
         sudden = self.cfg.sudden_lying
+        sudden_score = lie_score + (fall_score if sudden.with_falling else 0.0)
         sudden_fall = (sudden.enabled and bool(self.lying_labels)
-                       and lie_score >= sudden.min_score + self.cfg.enter_margin
+                       and sudden_score >= sudden.min_score + self.cfg.enter_margin
                        and self.last_up is not None and t - self.last_up <= sudden.within_s)
         if not down:
             self.last_up = t
@@ -325,7 +326,7 @@ class EventEngine:
                 # did not call "falling" (too fast, too odd); lying down on purpose
                 # takes longer than sudden_lying.within_s
                 self.fall.incident = self._open(fall_label, fall_rule.level, "fall", start,
-                                                lie_score, t)
+                                                min(1.0, sudden_score), t)
                 self.fall.candidate = None
                 self.fall_time = t
                 self.lying_since = t

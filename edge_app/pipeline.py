@@ -33,6 +33,7 @@ from edge_app.sources import (
     parse_source,
 )
 from edge_app.store import EventStore
+from edge_app.track import PersonTracks
 from edge_app.types import Event, FramePreview, PipelineStatus, Sink, WindowResult
 from edge_app.view import ViewCheck, check_view
 from edge_app.window import RingBuffer, Sample, Window, WindowBuilder, downscale
@@ -123,6 +124,10 @@ class Pipeline:
         self.source_description = self.spec.describe()
         self.error: str | None = None
         self._pose: PoseTracker | None = None
+        tc = cfg.pose.track
+        self._tracks = PersonTracks(cfg.pose.num_poses, keep_s=tc.keep_s, reach=tc.reach,
+                                    speed=tc.speed, switch_ratio=tc.switch_ratio
+                                    ) if tc.enabled else None
         self._engine = EventEngine(cfg.events, self.class_names, self._emit,
                                    source=self.source_description)
         self._worker: InferenceWorker | None = None
@@ -303,6 +308,8 @@ class Pipeline:
             self._finish()
 
     def _run_source(self, source: Source) -> None:
+        if self._tracks is not None:
+            self._tracks.reset()
         if isinstance(source, LiveSource):
             self._run_live(source)
         else:
@@ -315,10 +322,15 @@ class Pipeline:
             return
         if not self._monitoring:
             ring.clear()
+            if self._tracks is not None:
+                self._tracks.reset()
             self._broadcast("on_frame", self._preview(frame, None, None))
             return
         if self._pose_frame is not frame:
-            self._pose_result = self._pose_of(frame)
+            pose = self._pose_of(frame)
+            if self._tracks is not None:
+                pose = self._tracks.update(frame.time, pose)
+            self._pose_result = pose
             self._pose_frame = frame
         assert self._pose_result is not None
         for t in times:
@@ -424,9 +436,10 @@ class Pipeline:
         persons = self.cfg.pose.num_poses
         kp = np.zeros((persons, NUM_KEYPOINTS, 2), dtype=np.float32)
         sc = np.zeros((persons, NUM_KEYPOINTS), dtype=np.float32)
-        n = min(pose.num_persons, persons)
-        kp[:n] = pose.keypoints[:n]
-        sc[:n] = pose.scores[:n]
+        m = min(pose.num_persons, persons)
+        kp[:m] = pose.keypoints[:m]
+        sc[:m] = pose.scores[:m]
+        n = int((sc.max(axis=1) > 0).sum())  # the tracker leaves empty slots at zero
         stored: npt.NDArray[np.uint8] | None = None
         scale = 1.0
         privacy = self.privacy
@@ -473,14 +486,17 @@ class Pipeline:
 
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:
-        empty_kp = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
-        empty_sc = np.zeros((0, NUM_KEYPOINTS), np.float32)
+        kp = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
+        sc = np.zeros((0, NUM_KEYPOINTS), np.float32)
+        if pose is not None and pose.num_persons:
+            seen = pose.scores.max(axis=1) > 0  # slots the tracker left empty are not drawn
+            kp, sc = pose.keypoints[seen], pose.scores[seen]
         return FramePreview(
             time=frame.time,
             image=None if self.privacy else frame.image,
             size=frame.size,
-            keypoints=pose.keypoints if pose is not None else empty_kp,
-            scores=pose.scores if pose is not None else empty_sc,
+            keypoints=kp,
+            scores=sc,
             box=box,
         )
 

@@ -1,8 +1,9 @@
 """``python -m train.extract``: labelled videos -> PYSKL pickle, with the edge's own pose tracker.
 
 Keypoints come from ``edge_app.pose.PoseTracker`` (MediaPipe PoseLandmarker mapped to
-COCO-17), the same code the edge runtime uses, so a model trained on the result sees
-at the edge what it saw in training.
+COCO-17) followed by ``edge_app.track.PersonTracks`` with the edge's default settings,
+the same code the edge runtime uses, so a model trained on the result sees at the edge
+what it saw in training.
 
 Inputs:
 - a folder with one sub-folder per label (``ROOT/<label>/<video>``), or
@@ -33,7 +34,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from model.contract import NUM_KEYPOINTS
+from edge_app.track import PersonTracks
 from train.pyskl import Annotation, PysklFile, make_annotation, save_pyskl
 
 __all__ = ["VideoItem", "extract_dataset", "extract_video", "list_csv", "list_folder", "main"]
@@ -125,27 +126,10 @@ def list_csv(path: Path) -> list[VideoItem]:
 # ------------------------------------------------------------------ one video
 
 
-def _order_persons(
-    prev: npt.NDArray[np.float32] | None, kps: npt.NDArray[np.float32]
-) -> list[int]:
-    """Greedy match of this frame's persons to the previous frame's slots (by centroid)."""
-    if prev is None or len(kps) <= 1:
-        return list(range(len(kps)))
-    cur_c = kps.mean(axis=1)
-    prev_c = prev.mean(axis=1)
-    order: list[int] = []
-    free = list(range(len(kps)))
-    for slot in range(min(len(prev_c), len(kps))):
-        best = min(free, key=lambda i: float(np.linalg.norm(cur_c[i] - prev_c[slot])))
-        order.append(best)
-        free.remove(best)
-    return order + free
-
-
 def extract_video(
     item: VideoItem, tracker_factory: Any, *, num_poses: int = 1
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], float, tuple[int, int]]:
-    """Run the pose tracker over a clip.
+    """Run the pose tracker and the edge's person tracks over a clip.
 
     Returns:
         keypoints ``(M, T, 17, 2)`` pixels, scores ``(M, T, 17)``, fps, ``(height, width)``;
@@ -166,7 +150,7 @@ def extract_video(
         kps: list[npt.NDArray[np.float32]] = []
         scs: list[npt.NDArray[np.float32]] = []
         shape: tuple[int, int] | None = None
-        prev: npt.NDArray[np.float32] | None = None
+        tracks = PersonTracks(num_poses)  # the edge's defaults (pose.track)
         with tracker_factory() as tracker:
             index = 0
             while item.end is None or item.start + index < item.end:
@@ -175,16 +159,9 @@ def extract_video(
                     break
                 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 shape = (int(rgb.shape[0]), int(rgb.shape[1]))
-                result = tracker.process(rgb, index / fps)
-                k = np.zeros((num_poses, NUM_KEYPOINTS, 2), np.float32)
-                s = np.zeros((num_poses, NUM_KEYPOINTS), np.float32)
-                order = _order_persons(prev, result.keypoints)[:num_poses]
-                for slot, person in enumerate(order):
-                    k[slot], s[slot] = result.keypoints[person], result.scores[person]
-                if result.num_persons:
-                    prev = k[: max(1, min(num_poses, result.num_persons))]
-                kps.append(k)
-                scs.append(s)
+                tracked = tracks.update(index / fps, tracker.process(rgb, index / fps))
+                kps.append(tracked.keypoints)
+                scs.append(tracked.scores)
                 index += 1
     finally:
         cap.release()

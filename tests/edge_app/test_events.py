@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from edge_app.config import load_config
 from edge_app.events import EventEngine
@@ -145,6 +146,20 @@ def test_lying_long_after_being_up_is_not_a_fall() -> None:
            + [_probs(lying_on_the_floor=0.8)] * 4)
     _feed(eng, seq)
     assert not [e for e in out if e.rule == "fall"]
+
+
+@pytest.mark.parametrize("with_falling", [True, False])
+def test_sudden_lying_with_falling_counts_a_person_split_between_the_two(
+        with_falling: bool) -> None:
+    """Going down and being down at 0.3 each (no class above 0.5): a person the
+    classifier cannot place between falling and lying, right after being up."""
+    eng, out = _engine(f"events.sudden_lying.with_falling={str(with_falling).lower()}")
+    _feed(eng, [_probs(walking=0.9)] * 4
+          + [_probs(falling=0.3, lying_on_the_floor=0.3)] * 4)
+    falls = [e for e in out if e.rule == "fall" and e.type == "new"]
+    assert len(falls) == (1 if with_falling else 0)
+    if with_falling:
+        assert falls[0].score == pytest.approx(0.6, abs=1e-4)
 
 
 def test_sudden_lying_can_be_disabled() -> None:

@@ -155,3 +155,43 @@ def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: 
     p.stop()
     assert p.stats.windows >= 2
     assert p._engine.view.reason == "left the view"
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_pipeline_follows_the_person_not_a_weak_ghost(random_model: Path, tmp_path: Path,
+                                                      tracking: bool) -> None:
+    """One pose per frame that flips between the person (score 0.7, right) and a weak
+    detection of an object (0.15, left), as in URFD's AlphaPose output: with tracking,
+    the frames and windows only ever hold the person."""
+    import pickle
+
+    import numpy as np
+
+    from tests.edge_app.test_view import BODY
+
+    frames = 120
+    kp = np.zeros((1, frames, 17, 2), np.float32)
+    sc = np.zeros((1, frames, 17), np.float32)
+    for t in range(frames):
+        ghost = t % 3 == 1
+        kp[0, t] = BODY + np.array([60.0 if ghost else 450.0, 300.0], np.float32)
+        sc[0, t] = 0.15 if ghost else 0.7
+    anno = {"frame_dir": "ghost", "label": 0, "keypoint": kp, "keypoint_score": sc,
+            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
+    path = tmp_path / "ghost.pkl"
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
+    cfg = load_config(overrides=[f"pose.track.enabled={str(tracking).lower()}"])
+    p = Pipeline(cfg, source=str(path), model_path=random_model, realtime=False)
+    sink = _Collect()
+    p.add_sink(sink)
+    p.start()
+    assert p.wait(60)
+    p.stop()
+    xs = [float(f.keypoints[:, :, 0].mean()) for f in sink.frames if f.keypoints.shape[0]]
+    boxes = {f.box for f in sink.frames if f.box is not None}
+    assert boxes and p.stats.windows >= 2
+    if tracking:
+        assert xs and min(xs) > 300  # the ghost never drawn, never in a window
+        assert all(b[0] > 200 for b in boxes)
+    else:
+        assert min(xs) < 100 and any(b[0] < 100 for b in boxes)
