@@ -36,7 +36,14 @@ from edge_app.store import EventStore
 from edge_app.track import PersonTracks
 from edge_app.types import Event, FramePreview, PipelineStatus, Sink, WindowResult
 from edge_app.view import ViewCheck, check_view
-from edge_app.window import RingBuffer, Sample, Window, WindowBuilder, downscale
+from edge_app.window import (
+    RingBuffer,
+    Sample,
+    Window,
+    WindowBuilder,
+    downscale,
+    same_person,
+)
 from model.contract import CLIP_LEN, NUM_KEYPOINTS
 
 __all__ = ["Pipeline", "PipelineStats"]
@@ -328,8 +335,10 @@ class Pipeline:
             return
         if self._pose_frame is not frame:
             pose = self._pose_of(frame)
+            self._pose_ids = None
             if self._tracks is not None:
                 pose = self._tracks.update(frame.time, pose)
+                self._pose_ids = self._tracks.ids.copy()
             self._pose_result = pose
             self._pose_frame = frame
         assert self._pose_result is not None
@@ -338,6 +347,12 @@ class Pipeline:
 
     _pose_frame: SourceFrame | None = None
     _pose_result: PoseResult | None = None
+    _pose_ids: npt.NDArray[np.int64] | None = None
+
+    @property
+    def _discredited(self) -> set[int]:
+        """Track ids that were not the person (``edge_app.track``): left out of windows."""
+        return self._tracks.discredited if self._tracks is not None else set()
 
     def _run_file(self, source: Source) -> None:
         """Files and keypoint replays: each sample takes the latest frame at or before it."""
@@ -445,7 +460,7 @@ class Pipeline:
         privacy = self.privacy
         if frame.image is not None and not privacy:
             stored, scale = downscale(frame.image, self.cfg.window.store_side)
-        ring.push(Sample(t, stored, scale, kp, sc, frame.size, n))
+        ring.push(Sample(t, stored, scale, kp, sc, frame.size, n, track_ids=self._pose_ids))
         self.stats.samples += 1
         self._broadcast("on_frame", self._preview(frame, pose, self._last_box))
         if ring.full and ring.pushed >= self.stride:
@@ -458,7 +473,8 @@ class Pipeline:
             else:
                 with_rgb = not privacy and self.runner.rgb_trained and all(
                     samples[i].frame is not None for i in range(0, CLIP_LEN, CLIP_LEN // 16))
-                window = builder.build(samples, with_rgb=with_rgb)
+                window = builder.build(samples, with_rgb=with_rgb,
+                                       discredited=self._discredited)
                 self._last_box = window.box.as_tuple()
                 job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb,
                            self._view_of(samples))
@@ -478,7 +494,8 @@ class Pipeline:
         if not vc.enabled:
             return None
         return check_view(np.stack([s.keypoints for s in samples], axis=1),
-                          np.stack([s.scores for s in samples], axis=1),
+                          np.stack([s.scores for s in samples], axis=1)
+                          * same_person(samples, self._discredited)[..., None],
                           samples[-1].image_size,
                           tail=max(1, round(vc.tail_s * self.sample_rate)),
                           edge_margin=vc.edge_margin, min_torso=vc.min_torso,

@@ -17,9 +17,14 @@ rest are dropped for this frame: the person is "not seen" rather than somewhere
 else. A track not confirmed for ``keep_s`` seconds is released, so a person the pose
 model has really lost is re-acquired wherever they are next seen.
 
-Samples taken before a slot switched to someone else are not removed from the
-window: measured on URFD, the pose model's own switches during a fall (a weaker
-detection of the person on the floor) would cut the fall out of the window.
+Every track has an id (``ids``: per slot after each ``update``, 0 for an empty slot).
+When a far detection displaces a live track that is less than ``switch_ratio`` as
+confident as it (one the tracker would have dropped next to it), that track was not
+the person (the monitor had been following a cabinet until the person walked in):
+its id joins ``discredited``, and the window builder leaves its samples out of the
+window (``edge_app.window.same_person``), so the person's windows show the person
+alone. A switch to a *weaker* far detection (the pose model's own jump while the
+person falls) discredits nothing: cutting there would cut the fall out of the window.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ _MIN_SCORE = 0.05  # a joint counts as placed (same floor as the view check)
 
 @dataclass
 class _Track:
+    id: int
     centre: npt.NDArray[np.float64]
     size: float
     score: float  # running mean joint score of the detections it took
@@ -80,11 +86,16 @@ class PersonTracks:
         self.speed = speed
         self.switch_ratio = switch_ratio
         self._tracks: list[_Track | None] = [None] * slots
+        self.ids = np.zeros(slots, dtype=np.int64)  # per slot, this frame; 0: empty
+        self.discredited: set[int] = set()  # tracks displaced by a more confident one
+        self._next_id = 1
         self.stats = TrackStats()
 
     def reset(self) -> None:
         """Forget every track (a new source, a gap in monitoring)."""
         self._tracks = [None] * self.slots
+        self.ids = np.zeros(self.slots, dtype=np.int64)
+        self.discredited.clear()
 
     def _release_lost(self, t: float) -> list[_Track | None]:
         for i, tr in enumerate(self._tracks):
@@ -105,6 +116,7 @@ class PersonTracks:
         tracks = self._release_lost(t)
         out_kp = np.zeros((self.slots, *pose.keypoints.shape[1:]), dtype=np.float32)
         out_sc = np.zeros((self.slots, pose.scores.shape[1]), dtype=np.float32)
+        self.ids = np.zeros(self.slots, dtype=np.int64)
         boxes = [_box(pose.keypoints[i], pose.scores[i]) for i in range(pose.num_persons)]
         # strongest first: they choose their track first
         order = sorted((i for i, b in enumerate(boxes) if b is not None),
@@ -122,16 +134,24 @@ class PersonTracks:
             tr = tracks[slot]
             if tr is None or not self._near(tr, centre, t):
                 self.stats.started += 1
+                if tr is not None and tr.score < self.switch_ratio * score:
+                    # displaced by a detection it would itself have been dropped next
+                    # to: it was never the person
+                    self.discredited.add(tr.id)
+                    if len(self.discredited) > 256:  # long gone from any window
+                        self.discredited.discard(min(self.discredited))
                 if tr is not None:
                     log.debug("slot %d: switched to a detection %.0f px away (score %.2f vs "
                               "%.2f)", slot, float(np.linalg.norm(centre - tr.centre)), score,
                               tr.score)
-                tracks[slot] = _Track(centre, size, score, t)
+                tracks[slot] = _Track(self._next_id, centre, size, score, t)
+                self._next_id += 1
             else:
                 tr.centre, tr.size, tr.last_seen = centre, size, t
                 tr.score = 0.8 * tr.score + 0.2 * score
             out_kp[slot] = pose.keypoints[i]
             out_sc[slot] = pose.scores[i]
+            self.ids[slot] = tracks[slot].id  # type: ignore[union-attr]
             self.stats.kept += 1
         return PoseResult(out_kp, out_sc)
 

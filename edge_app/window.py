@@ -11,6 +11,7 @@ crops of samples 0, 3, ..., 45 — identical to what training computes offline.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,7 @@ import numpy.typing as npt
 
 from model import contract as C
 
-__all__ = ["RingBuffer", "Sample", "Window", "WindowBuilder", "downscale"]
+__all__ = ["RingBuffer", "Sample", "Window", "WindowBuilder", "downscale", "same_person"]
 
 
 @dataclass
@@ -37,8 +38,11 @@ class Sample:
     scores: npt.NDArray[np.float32]
     image_size: tuple[int, int]  # source (width, height)
     persons: int
+    # the tracker's id per slot (edge_app.track; 0: empty); None: no tracker
+    track_ids: npt.NDArray[np.int64] | None = None
     # heatmap cache: (box, heatmaps (17, 56, 56))
     cached_box: C.Box | None = None
+    cached_keep: tuple[bool, ...] | None = None
     cached_heatmaps: npt.NDArray[np.float32] | None = None
 
 
@@ -53,6 +57,25 @@ class Window:
     end_time: float
     person_fraction: float
     image_size: tuple[int, int]
+
+
+def same_person(samples: list[Sample], discredited: Collection[int] = ()
+                ) -> npt.NDArray[np.bool_]:
+    """``(P, T)``: which samples show a person, not a discredited track.
+
+    ``discredited``: ids of tracks that a more confident detection elsewhere displaced
+    (``edge_app.track``): they followed someone or something else than the person and
+    are left out, so one window shows the person alone. Without ids every sample
+    counts.
+    """
+    persons = samples[0].keypoints.shape[0] if samples else 0
+    keep = np.ones((persons, len(samples)), dtype=bool)
+    if not discredited:
+        return keep
+    for t, s in enumerate(samples):
+        if s.track_ids is not None:
+            keep[:, t] = [int(i) not in discredited for i in s.track_ids]
+    return keep
 
 
 def downscale(frame: npt.NDArray[np.uint8], max_side: int) -> tuple[npt.NDArray[np.uint8], float]:
@@ -104,21 +127,25 @@ class WindowBuilder:
         self.reused = 0
         self.rendered = 0
 
-    def build(self, samples: list[Sample], *, with_rgb: bool) -> Window:
+    def build(self, samples: list[Sample], *, with_rgb: bool,
+              discredited: Collection[int] = ()) -> Window:
         if len(samples) != C.CLIP_LEN:
             raise ValueError(f"a window needs {C.CLIP_LEN} samples, got {len(samples)}")
+        keep = same_person(samples, discredited)  # (P, T)
         kp = np.stack([s.keypoints for s in samples], axis=1)  # (P, T, 17, 2)
-        sc = np.stack([s.scores for s in samples], axis=1)  # (P, T, 17)
+        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]  # (P, T, 17)
         image_size = samples[-1].image_size
         box = C.compute_box(kp, image_size, sc)
         pose = np.empty((C.NUM_KEYPOINTS, C.CLIP_LEN, C.HEATMAP_SIZE, C.HEATMAP_SIZE),
                         dtype=np.float32)
         for t, s in enumerate(samples):
-            if s.cached_box != box or s.cached_heatmaps is None:
+            kept = tuple(bool(k) for k in keep[:, t])
+            if s.cached_box != box or s.cached_keep != kept or s.cached_heatmaps is None:
                 hk = C.keypoints_to_heatmap_space(s.keypoints, box)  # (P, 17, 2)
-                hm = C.render_heatmaps(hk, s.scores)  # (P, 17, 56, 56)
+                hm = C.render_heatmaps(hk, sc[:, t])  # (P, 17, 56, 56)
                 s.cached_heatmaps = hm.max(axis=0) if hm.shape[0] > 1 else hm[0]
                 s.cached_box = box
+                s.cached_keep = kept
                 self.rendered += 1
             else:
                 self.reused += 1
@@ -138,6 +165,6 @@ class WindowBuilder:
                     max(min(int(np.ceil(box.y1 * s.scale)), fh), int(box.y0 * s.scale) + 1),
                 )
                 C.crop_resize_rgb([s.frame], scaled, out=rgb[:, j : j + 1])
-        person_fraction = float(np.mean([s.persons > 0 for s in samples]))
+        person_fraction = float(np.mean(sc.max(axis=(0, 2)) > 0))
         return Window(pose, rgb, box, samples[0].time, samples[-1].time, person_fraction,
                       image_size)

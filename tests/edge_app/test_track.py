@@ -133,3 +133,20 @@ def test_urfd_ghost_frames_are_dropped_and_the_fall_is_kept() -> None:
                 ghosts_dropped += 1
     assert ghosts_dropped > 50  # the object shows up in most of the 15 videos
 
+
+
+def test_a_track_displaced_by_a_far_more_confident_detection_is_discredited() -> None:
+    """The monitor followed a cabinet (0.15) until the person (0.6) walked in: the
+    cabinet's track was never the person; a switch to a weaker detection of someone
+    going down is not such a displacement."""
+    tracks = PersonTracks(1)
+    tracks.update(0.0, _pose((60, 300, 0.15)))
+    cabinet = int(tracks.ids[0])
+    tracks.update(0.1, _pose((450, 250, 0.6)))
+    person = int(tracks.ids[0])
+    assert person != cabinet and tracks.discredited == {cabinet}
+    # the person, going down, is reported far away and weaker (0.4): a switch, no blame
+    tracks.update(0.2, _pose((200, 380, 0.4)))
+    assert int(tracks.ids[0]) not in (0, person) and person not in tracks.discredited
+    tracks.reset()
+    assert not tracks.discredited and not tracks.ids.any()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from edge_app.window import RingBuffer, Sample, WindowBuilder, downscale
+from edge_app.window import RingBuffer, Sample, WindowBuilder, downscale, same_person
 from model import contract as C
 
 
@@ -73,3 +73,25 @@ def test_ring_buffer_is_bounded() -> None:
     for s in _samples(rng, with_frames=False) * 3:
         ring.push(s)
     assert len(ring) == 48 and ring.full and ring.pushed == 144
+
+
+def test_samples_of_a_discredited_track_are_left_out_of_the_window() -> None:
+    """Slot 0 followed a cabinet (track 1), then the person (track 2) displaced it."""
+    rng = np.random.default_rng(3)
+    samples = _samples(rng, persons=1, with_frames=False)
+    for t, s in enumerate(samples):
+        if t < 30:
+            s.keypoints = s.keypoints - np.float32(180)  # somewhere else in the room
+        s.track_ids = np.array([1 if t < 30 else 2], np.int64)
+    assert same_person(samples, {1})[0].tolist() == [False] * 30 + [True] * 18
+    assert same_person(samples).all() and same_person(samples, {7}).all()
+    window = WindowBuilder().build(samples, with_rgb=False, discredited={1})
+    kp = np.stack([s.keypoints for s in samples], axis=1)
+    sc = np.stack([s.scores for s in samples], axis=1)
+    everyone = C.compute_box(kp, (640, 480), sc.copy())
+    sc[:, :30] = 0
+    box = C.compute_box(kp, (640, 480), sc)
+    assert window.box == box and box.x0 > everyone.x0  # the cabinet is not in the crop
+    np.testing.assert_array_equal(
+        window.pose, C.render_pose_volume(C.keypoints_to_heatmap_space(kp, box), sc))
+    assert window.person_fraction == 18 / 48
