@@ -67,8 +67,9 @@ class TrackConfig(_Section):
                           "taken for them (edge_app.track)")
     keep_s: float = Field(1.5, gt=0, le=30, description="a person not seen for this long is "
                           "released and re-acquired wherever seen next (s)")
-    reach: float = Field(0.75, gt=0, le=10, description="a detection within this many body "
-                         "sizes of the person's last box is the person")
+    reach: float = Field(0.75, gt=0, le=10, description="a detection whose centre is within "
+                         "this many body sizes of the centre of the person's last box is "
+                         "the person")
     speed: float = Field(2.0, ge=0, le=20, description="... plus this many body sizes per "
                          "second since they were last seen")
     switch_ratio: float = Field(0.5, ge=0, le=10, description="a far detection replaces the "
@@ -130,7 +131,8 @@ class SuddenLyingConfig(_Section):
                           "too fast or too odd to be classified as falling")
     within_s: float = Field(4.0, gt=0, le=30, description="how recently the person must "
                             "have been up (neither lying nor falling)")
-    min_score: float = Field(0.5, gt=0, le=1, description="smoothed lying score that counts")
+    min_score: float = Field(0.5, gt=0, le=1, description="smoothed lying score (lying + "
+                             "falling with with_falling) that counts")
     with_falling: bool = Field(True, description="the score is lying + falling: a person "
                                "the classifier splits between going down and being down "
                                "counts as down")

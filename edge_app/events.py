@@ -12,9 +12,10 @@ windows. Then:
   their ``end``.
 - Fall (``fall_labels``, critical): opens on a fall and stays open while the person is
   down (falling or lying); this is the "person down" state.
-- Sudden lying (``sudden_lying``): lying on the floor within ``within_s`` of a window
-  in which the person was up (neither down nor lying) also opens the fall incident: a
-  fall too fast or too odd to be called "falling" still ends on the floor.
+- Sudden lying (``sudden_lying``): lying on the floor (with ``with_falling``: lying +
+  falling) within ``within_s`` of a window in which the person was up (neither down
+  nor lying) also opens the fall incident: a fall too fast or too odd to be called
+  "falling" still ends on the floor.
 - Long lie: lying on the floor for ``long_lie.after_s`` after a fall opens a critical
   ``long_lie`` incident and escalates the open lying alert to critical.
 - View check (``view_check``): incidents and activity segments of the classes in
@@ -306,11 +307,16 @@ class EventEngine:
         fall_score = max((float(smoothed[self.index[n]]) for n in self.fall_labels), default=0.0)
         lie_score = max((float(smoothed[self.index[n]]) for n in self.lying_labels), default=0.0)
         fall_rule = self.fall.rule
-        down = fall_score >= fall_rule.min_score * self.cfg.exit_ratio or (
-            bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0]))
-        lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
         sudden = self.cfg.sudden_lying
         sudden_score = lie_score + (fall_score if sudden.with_falling else 0.0)
+        down = fall_score >= fall_rule.min_score * self.cfg.exit_ratio or (
+            bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0]))
+        # an open fall also stays open while the person is split between going down and
+        # being down (else a fall opened on the sum would end on the next window with
+        # the same scores); "up" (last_up) still means neither class alone
+        stays_down = down or (sudden.enabled and sudden.with_falling
+                              and sudden_score >= sudden.min_score * self.cfg.exit_ratio)
+        lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
         sudden_fall = (sudden.enabled and bool(self.lying_labels)
                        and sudden_score >= sudden.min_score + self.cfg.enter_margin
                        and self.last_up is not None and t - self.last_up <= sudden.within_s)
@@ -346,7 +352,7 @@ class EventEngine:
             else:
                 self.fall.candidate = None
         else:
-            if down:
+            if stays_down:
                 self._maybe_update(self.fall.incident, fall_score, t)
             else:
                 self._close(self.fall.incident, t)

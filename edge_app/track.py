@@ -9,9 +9,10 @@ box across the picture and the body becomes a scatter of tiny figures, which the
 reads as someone lying down.
 
 ``PersonTracks`` keeps one track per slot (``pose.num_poses``). A candidate joins a
-live track when it is near the track's last box (``reach`` times the body's size,
-plus ``speed`` body sizes per second since the track was last seen: falls are fast);
-a far candidate takes a slot only when no track is live there, or when it is at least
+live track when its centre is near the centre of the track's last box (``reach``
+times the body's size, plus ``speed`` body sizes per second since the track was last
+seen: falls are fast); detections near a track are matched first. A far candidate
+takes a slot only when no track is live there, or when it is at least
 ``switch_ratio`` as confident as the track (someone else has really walked in). The
 rest are dropped for this frame: the person is "not seen" rather than somewhere
 else. A track not confirmed for ``keep_s`` seconds is released, so a person the pose
@@ -121,22 +122,29 @@ class PersonTracks:
         # strongest first: they choose their track first
         order = sorted((i for i, b in enumerate(boxes) if b is not None),
                        key=lambda i: -boxes[i][2])  # type: ignore[index]
+        self.stats.dropped += sum(1 for b in boxes if b is None)  # fewer than 2 joints
         taken = [False] * self.slots
-        for i in order:
-            box = boxes[i]
-            assert box is not None
-            centre, size, score = box
-            slot = self._choose(tracks, taken, centre, score, t)
-            if slot is None:
-                self.stats.dropped += 1
-                continue
-            taken[slot] = True
+        chosen: dict[int, int] = {}
+        # first every detection near a track keeps that track (the closest free one),
+        # then the others get empty slots or replace a weaker unmatched track
+        for near_pass in (True, False):
+            for i in order:
+                if i in chosen:
+                    continue
+                centre, _, score = boxes[i]  # type: ignore[misc]
+                slot = self._choose(tracks, taken, centre, score, t, near_only=near_pass)
+                if slot is not None:
+                    chosen[i] = slot
+                    taken[slot] = True
+        self.stats.dropped += len(order) - len(chosen)
+        for i, slot in chosen.items():
+            centre, size, score = boxes[i]  # type: ignore[misc]
             tr = tracks[slot]
             if tr is None or not self._near(tr, centre, t):
                 self.stats.started += 1
                 if tr is not None and tr.score < self.switch_ratio * score:
                     # displaced by a detection it would itself have been dropped next
-                    # to: it was never the person
+                    # to (and not seen near its place this frame): never the person
                     self.discredited.add(tr.id)
                     if len(self.discredited) > 256:  # long gone from any window
                         self.discredited.discard(min(self.discredited))
@@ -156,14 +164,17 @@ class PersonTracks:
         return PoseResult(out_kp, out_sc)
 
     def _choose(self, tracks: list[_Track | None], taken: list[bool],
-                centre: npt.NDArray[np.float64], score: float, t: float) -> int | None:
-        """The slot a detection goes to, or None when it is dropped."""
+                centre: npt.NDArray[np.float64], score: float, t: float, *,
+                near_only: bool) -> int | None:
+        """The slot a detection goes to, or None (not now: ``near_only``; else dropped)."""
         free = [s for s in range(self.slots) if not taken[s]]
         near = [s for s in free if tracks[s] is not None
                 and self._near(tracks[s], centre, t)]  # type: ignore[arg-type]
         if near:  # the closest live track it can belong to
             return min(near, key=lambda s: float(np.linalg.norm(
                 centre - tracks[s].centre)))  # type: ignore[union-attr]
+        if near_only:
+            return None
         empty = [s for s in free if tracks[s] is None]
         if empty:
             return empty[0]

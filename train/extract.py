@@ -1,9 +1,10 @@
 """``python -m train.extract``: labelled videos -> PYSKL pickle, with the edge's own pose tracker.
 
 Keypoints come from ``edge_app.pose.PoseTracker`` (MediaPipe PoseLandmarker mapped to
-COCO-17) followed by ``edge_app.track.PersonTracks`` with the edge's default settings,
-the same code the edge runtime uses, so a model trained on the result sees at the edge
-what it saw in training.
+COCO-17) followed by ``edge_app.track.PersonTracks`` with the edge's default settings
+(``pose.track``; the samples of discredited tracks are cleared, as the edge's windows
+leave them out), the same code the edge runtime uses, so a model trained on the
+result sees at the edge what it saw in training.
 
 Inputs:
 - a folder with one sub-folder per label (``ROOT/<label>/<video>``), or
@@ -151,6 +152,7 @@ def extract_video(
         scs: list[npt.NDArray[np.float32]] = []
         shape: tuple[int, int] | None = None
         tracks = PersonTracks(num_poses)  # the edge's defaults (pose.track)
+        ids: list[npt.NDArray[np.int64]] = []
         with tracker_factory() as tracker:
             index = 0
             while item.end is None or item.start + index < item.end:
@@ -162,6 +164,7 @@ def extract_video(
                 tracked = tracks.update(index / fps, tracker.process(rgb, index / fps))
                 kps.append(tracked.keypoints)
                 scs.append(tracked.scores)
+                ids.append(tracks.ids.copy())
                 index += 1
     finally:
         cap.release()
@@ -170,6 +173,12 @@ def extract_video(
                       + (f" from frame {item.start}" if item.start else ""))
     keypoints = np.stack(kps, axis=1)
     scores = np.stack(scs, axis=1)
+    # like the edge's windows: what a track displaced by someone far more confident
+    # followed was not a person (edge_app.window.same_person)
+    if tracks.discredited:
+        gone = np.isin(np.stack(ids, axis=1), list(tracks.discredited))  # (M, T)
+        scores[gone] = 0.0
+        keypoints[gone] = 0.0
     return keypoints, scores, fps, shape
 
 

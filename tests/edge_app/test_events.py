@@ -162,6 +162,15 @@ def test_sudden_lying_with_falling_counts_a_person_split_between_the_two(
         assert falls[0].score == pytest.approx(0.6, abs=1e-4)
 
 
+def test_a_fall_opened_on_the_sum_stays_open_while_the_scores_hold() -> None:
+    """Falling 0.25 + lying 0.3: neither is "down" alone (0.28 / 0.35), the sum is."""
+    eng, out = _engine()
+    _feed(eng, [_probs(walking=0.9)] * 4
+          + [_probs(falling=0.25, lying_on_the_floor=0.3)] * 6)
+    assert [e.type for e in out if e.rule == "fall"] == ["new"]
+    assert eng.person_down
+
+
 def test_sudden_lying_can_be_disabled() -> None:
     eng, out = _engine("events.sudden_lying.enabled=false")
     _feed(eng, [_probs(walking=0.9)] * 4 + [_probs(lying_on_the_floor=0.8)] * 4)

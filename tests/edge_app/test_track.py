@@ -150,3 +150,18 @@ def test_a_track_displaced_by_a_far_more_confident_detection_is_discredited() ->
     assert int(tracks.ids[0]) not in (0, person) and person not in tracks.discredited
     tracks.reset()
     assert not tracks.discredited and not tracks.ids.any()
+
+
+
+def test_a_person_seen_in_place_keeps_their_track_when_someone_stronger_walks_in() -> None:
+    """Two slots: A (0.3) and B (0.6); next frame B is missed, A is seen in place and a
+    newcomer X (0.7) far from both. A keeps its track and X takes B's slot: the strong
+    newcomer does not push A out, and nobody is discredited."""
+    tracks = PersonTracks(2)
+    first = tracks.update(0.0, _pose((100, 250, 0.3), (500, 250, 0.6)))
+    a_slot = 0 if _x(first, 0) == pytest.approx(100) else 1
+    a_id = int(tracks.ids[a_slot])
+    nxt = tracks.update(0.1, _pose((300, 100, 0.7), (102, 250, 0.3)))
+    assert _x(nxt, a_slot) == pytest.approx(102) and int(tracks.ids[a_slot]) == a_id
+    assert _x(nxt, 1 - a_slot) == pytest.approx(300)
+    assert not tracks.discredited
