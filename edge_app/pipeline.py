@@ -467,7 +467,9 @@ class Pipeline:
             ring.pushed = 0
             t0 = time.perf_counter()
             samples = ring.samples()
-            persons_seen = sum(s.persons > 0 for s in samples)
+            # a person in some sample, not counting tracks that were never a person
+            seen = np.stack([s.scores.max(axis=1) > 0 for s in samples], axis=1)  # (P, T)
+            persons_seen = int((seen & same_person(samples, self._discredited)).any(axis=0).sum())
             if persons_seen == 0:
                 job = _Job(None, t, samples[0].time, time.monotonic(), True)
             else:
