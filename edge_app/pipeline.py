@@ -467,19 +467,19 @@ class Pipeline:
             ring.pushed = 0
             t0 = time.perf_counter()
             samples = ring.samples()
-            # a person in some sample, not counting tracks that were never a person
-            seen = np.stack([s.scores.max(axis=1) > 0 for s in samples], axis=1)  # (P, T)
-            persons_seen = int((seen & same_person(samples, self._discredited)).any(axis=0).sum())
+            # once per window: the samples of tracks that were never a person are left out
+            keep = same_person(samples, self._discredited)  # (P, T)
+            seen = np.stack([s.scores.max(axis=1) > 0 for s in samples], axis=1) & keep
+            persons_seen = int(seen.any(axis=0).sum())
             if persons_seen == 0:
                 job = _Job(None, t, samples[0].time, time.monotonic(), True)
             else:
                 with_rgb = not privacy and self.runner.rgb_trained and all(
                     samples[i].frame is not None for i in range(0, CLIP_LEN, CLIP_LEN // 16))
-                window = builder.build(samples, with_rgb=with_rgb,
-                                       discredited=self._discredited)
+                window = builder.build(samples, with_rgb=with_rgb, keep=keep)
                 self._last_box = window.box.as_tuple()
                 job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb,
-                           self._view_of(samples))
+                           self._view_of(samples, keep))
             self.stats.add("window", (time.perf_counter() - t0) * 1e3)
             assert self._worker is not None
             # files --fast: wait for the model (every window evaluated, deterministic);
@@ -490,14 +490,14 @@ class Pipeline:
 
     _last_box: tuple[int, int, int, int] | None = None
 
-    def _view_of(self, samples: list[Sample]) -> ViewCheck | None:
+    def _view_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]) -> ViewCheck | None:
         """Is the person in full view at the end of the window (``edge_app.view``)?"""
         vc = self.cfg.events.view_check
         if not vc.enabled:
             return None
         return check_view(np.stack([s.keypoints for s in samples], axis=1),
                           np.stack([s.scores for s in samples], axis=1)
-                          * same_person(samples, self._discredited)[..., None],
+                          * keep[..., None],
                           samples[-1].image_size,
                           tail=max(1, round(vc.tail_s * self.sample_rate)),
                           edge_margin=vc.edge_margin, min_torso=vc.min_torso,

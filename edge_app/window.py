@@ -128,10 +128,13 @@ class WindowBuilder:
         self.rendered = 0
 
     def build(self, samples: list[Sample], *, with_rgb: bool,
-              discredited: Collection[int] = ()) -> Window:
+              keep: npt.NDArray[np.bool_] | None = None) -> Window:
+        """``keep`` ``(P, T)``: the samples that show a person (``same_person``); all
+        of them when None."""
         if len(samples) != C.CLIP_LEN:
             raise ValueError(f"a window needs {C.CLIP_LEN} samples, got {len(samples)}")
-        keep = same_person(samples, discredited)  # (P, T)
+        if keep is None:
+            keep = np.ones((samples[0].keypoints.shape[0], len(samples)), dtype=bool)
         kp = np.stack([s.keypoints for s in samples], axis=1)  # (P, T, 17, 2)
         sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]  # (P, T, 17)
         image_size = samples[-1].image_size

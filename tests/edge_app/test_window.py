@@ -85,7 +85,7 @@ def test_samples_of_a_discredited_track_are_left_out_of_the_window() -> None:
         s.track_ids = np.array([1 if t < 30 else 2], np.int64)
     assert same_person(samples, {1})[0].tolist() == [False] * 30 + [True] * 18
     assert same_person(samples).all() and same_person(samples, {7}).all()
-    window = WindowBuilder().build(samples, with_rgb=False, discredited={1})
+    window = WindowBuilder().build(samples, with_rgb=False, keep=same_person(samples, {1}))
     kp = np.stack([s.keypoints for s in samples], axis=1)
     sc = np.stack([s.scores for s in samples], axis=1)
     everyone = C.compute_box(kp, (640, 480), sc.copy())
