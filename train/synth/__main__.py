@@ -66,6 +66,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiplier on the measured dropout rate")
     p.add_argument("--other-estimator-prob", type=float, default=noise.other_estimator_prob,
                    help="share of clips with unsmoothed (AlphaPose-like) jitter")
+    p.add_argument("--slow-prob", type=float, default=defaults.slow_prob,
+                   help="share of clips performed slowly (not falls) and cut to the window "
+                        "around the event; 0 reproduces generator version 1's clips")
+    p.add_argument("--slow-stretch", type=float, nargs=2, default=defaults.slow_stretch,
+                   metavar=("LO", "HI"), help="how many times slower a slow clip plays")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -82,7 +87,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             frames=args.frames, width=args.size[0], height=args.size[1],
             subjects=args.subjects, val_fraction=args.val_fraction, video=not args.no_video,
             workers=args.workers, partial_prob=args.partial_prob, classes=tuple(args.classes),
-            profile=str(args.profile), noise=noise)
+            profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
+            slow_stretch=tuple(args.slow_stretch))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

@@ -51,6 +51,7 @@ __all__ = [
     "generate_dataset",
     "iter_clips",
     "make_subjects",
+    "slow_down",
     "slug",
     "synth_clip",
     "val_subjects",
@@ -60,7 +61,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: slow performances (slow_prob); slow_prob 0 gives version 1's clips
 SUBJECT_STREAM = 7_000_001  # seed-sequence key of the subject pool
 SPLIT_STREAM = 7_000_002  # seed-sequence key of the train/val subject split
 RENDER_STREAM = 1  # extra key of a clip's rendering randomness
@@ -88,6 +89,14 @@ class SynthConfig:
         classes: class names (label = index); each must have a script.
         profile: noise profile JSON path.
         noise: noise knobs.
+        slow_prob: share of clips of ``slow_classes`` performed slowly: the script is
+            made for a window ``s`` times longer at an ``s`` times higher rate (the same
+            movement in real time), then played at ``fps`` (``s`` times slower, as frail
+            or careful people move) and cut to ``frames`` around the labelled event. A
+            slow pick-up or wave lasts longer than the window, so the window shows part
+            of it, as on a real sliding window. 0: no draw, the clips of version 1.
+        slow_stretch: range of ``s``.
+        slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
     clips_per_class: int = 100
@@ -107,6 +116,9 @@ class SynthConfig:
     classes: tuple[str, ...] = ADL_CLASSES
     profile: str = str(DEFAULT_PROFILE)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
+    slow_prob: float = 0.4
+    slow_stretch: tuple[float, float] = (1.3, 2.6)
+    slow_classes: tuple[str, ...] = tuple(c for c in ADL_CLASSES if c != "falling")
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -116,6 +128,10 @@ class SynthConfig:
             raise ValueError("need frames >= 8, fps > 0 and an image of at least 64x64")
         if not 0 <= self.val_fraction < 1 or self.subjects < 1 or self.clips_per_class < 1:
             raise ValueError("need 0 <= val_fraction < 1, subjects >= 1, clips_per_class >= 1")
+        lo, hi = self.slow_stretch
+        if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi:
+            raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
+                             f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -234,6 +250,26 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
     return boxes, carried
 
 
+def slow_down(script: Script, frames: int, rng: np.random.Generator) -> Script:
+    """A script made ``s`` times longer at an ``s`` times higher rate, played at the clip
+    rate (``s`` times slower) and cut to ``frames``: a random cut whose centre lies in
+    the labelled event (so at least half the window, or half the event, shows it)."""
+    total = int(script.poses.shape[0])
+    if total <= frames:
+        return script
+    e0, e1 = script.event
+    half = frames // 2
+    lo = int(np.clip(e0, half, total - (frames - half)))
+    hi = int(np.clip(max(e1 - 1, e0), half, total - (frames - half)))
+    centre = int(rng.integers(lo, hi + 1))
+    off = centre - half
+    event = (int(np.clip(e0 - off, 0, frames - 1)), int(np.clip(e1 - off, 1, frames)))
+    props = [replace(p, frame=int(np.clip(p.frame - off, 0, frames - 1))) for p in script.props]
+    drive = None if script.drive is None else script.drive[off:off + frames]
+    return Script(script.poses[off:off + frames], script.yaw[off:off + frames], event,
+                  f"{script.variant}_slow", props, drive)
+
+
 def synth_clip(
     cfg: SynthConfig,
     label: int,
@@ -246,7 +282,17 @@ def synth_clip(
     rng = np.random.default_rng([cfg.seed, label, index])
     name = cfg.classes[label]
     person = subjects[int(rng.integers(len(subjects)))]
-    script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
+    # No draw at slow_prob 0 or for a class that is never slowed: version 1's clips.
+    slow = (cfg.slow_prob > 0 and name in cfg.slow_classes
+            and bool(rng.uniform() < cfg.slow_prob))
+    if slow:
+        stretch = float(rng.uniform(*cfg.slow_stretch))
+        long = max(cfg.frames, round(cfg.frames * stretch))
+        script = slow_down(CLASS_SCRIPTS[name](rng, person, long, cfg.fps * long / cfg.frames),
+                           cfg.frames, rng)
+    else:
+        stretch = 1.0
+        script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
     heading = float(rng.uniform(0, 2 * np.pi))
     yaw = script.yaw + heading
     rel = forward_kinematics(person.shape, script.poses, yaw)
@@ -320,7 +366,7 @@ def synth_clip(
     meta = {
         "frame_dir": frame_dir, "label": label, "class": name, "variant": script.variant,
         "subject": person.subject, "split": "val" if person.subject in val else "train",
-        "event": list(script.event), "heading": round(heading, 3),
+        "event": list(script.event), "slow": round(stretch, 3), "heading": round(heading, 3),
         "visible": round(vis, 3), "partial": partial, "camera": camera.to_dict(),
         "scene": scene.to_dict(), "noise": drawn,
         "torso_px": round(float(np.median(torso_px)), 1),

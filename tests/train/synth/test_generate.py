@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from train.synth.generate import (
     SynthConfig,
     generate_dataset,
     make_subjects,
+    slow_down,
     synth_clip,
     val_subjects,
 )
@@ -127,7 +129,7 @@ def test_keypoints_do_not_depend_on_video_rendering(tmp_path: Path) -> None:
 
 
 def test_fall_hip_drops_inside_the_window() -> None:
-    cfg = SynthConfig(seed=3, video=False, subjects=16)
+    cfg = SynthConfig(seed=3, video=False, subjects=16, slow_prob=0.0)
     for clip in _clips(cfg, "falling", 12):
         z = clip.world[:, POINT_INDEX["pelvis"], 2]
         start, end = clip.meta["event"]
@@ -144,7 +146,7 @@ def test_fall_hip_drops_inside_the_window() -> None:
 
 
 def test_lying_clips_are_horizontal_and_on_the_floor() -> None:
-    cfg = SynthConfig(seed=4, video=False, subjects=16)
+    cfg = SynthConfig(seed=4, video=False, subjects=16, slow_prob=0.0)
     for clip in _clips(cfg, "lying on the floor", 12):
         trunk = clip.world[:, POINT_INDEX["neck"]] - clip.world[:, POINT_INDEX["pelvis"]]
         cos_vertical = np.abs(trunk[:, 2]) / np.linalg.norm(trunk, axis=1)
@@ -155,7 +157,7 @@ def test_lying_clips_are_horizontal_and_on_the_floor() -> None:
 
 
 def test_transitions_happen_inside_the_window() -> None:
-    cfg = SynthConfig(seed=5, video=False, subjects=16)
+    cfg = SynthConfig(seed=5, video=False, subjects=16, slow_prob=0.0)
     for label, down_after in (("sitting down", True), ("standing up", False)):
         for clip in _clips(cfg, label, 8):
             z = clip.world[:, POINT_INDEX["pelvis"], 2] / clip.person.shape.height
@@ -170,11 +172,61 @@ def test_transitions_happen_inside_the_window() -> None:
 
 
 def test_waving_raises_a_wrist_above_the_head() -> None:
-    cfg = SynthConfig(seed=6, video=False, subjects=16)
+    cfg = SynthConfig(seed=6, video=False, subjects=16, slow_prob=0.0)
     for clip in _clips(cfg, "waving for help", 8):
         wrists = clip.world[:, [POINT_INDEX["l_wrist"], POINT_INDEX["r_wrist"]], 2].max(axis=1)
         above = wrists > clip.world[:, POINT_INDEX["head"], 2]
         assert above[cfg.frames // 3:].mean() > 0.7, clip.meta["variant"]
+
+
+def _speed(clip: Any) -> float:
+    """Peak (90th percentile over frames) mean joint speed in the image, in torso
+    lengths per frame."""
+    step = np.linalg.norm(np.diff(clip.clean, axis=0), axis=-1).mean(axis=1)
+    return float(np.percentile(step, 90) / clip.meta["torso_px"])
+
+
+def test_slow_clips_move_slower_and_show_their_event() -> None:
+    fast = SynthConfig(seed=10, video=False, subjects=16, slow_prob=0.0)
+    slow = replace(fast, slow_prob=1.0)
+    for label in ("waving for help", "bending or picking up", "sitting down"):
+        quick, slowed = _clips(fast, label, 16), _clips(slow, label, 16)
+        assert all(c.meta["slow"] == 1.0 for c in quick)
+        assert all(1.3 <= c.meta["slow"] <= 2.6 for c in slowed)
+        assert all(c.meta["variant"].endswith("_slow") for c in slowed)
+        assert all(c.keypoints.shape == (1, fast.frames, 17, 2) for c in slowed)
+        # the same movements, played 1.3-2.6 times slower
+        ratio = np.median([_speed(c) for c in slowed]) / np.median([_speed(c) for c in quick])
+        assert ratio < 0.8, (label, ratio)
+        for c in slowed:  # the window is cut around the labelled event
+            start, end = c.meta["event"]
+            assert 0 <= start < end <= fast.frames
+            assert end - start >= fast.frames // 3, (label, c.meta["event"])
+
+
+def test_falls_are_never_slowed() -> None:
+    cfg = SynthConfig(seed=8, video=False, subjects=16, slow_prob=1.0)
+    assert all(c.meta["slow"] == 1.0 and not c.meta["variant"].endswith("_slow")
+               for c in _clips(cfg, "falling", 6))
+
+
+def test_slow_down_cuts_around_the_event() -> None:
+    from train.synth.motions import Prop, Script
+
+    poses = np.arange(100, dtype=np.float64)[:, None] * np.ones((1, 3))
+    script = Script(poses, np.zeros(100), (60, 70), "x", [Prop("chair", 90)],
+                    np.ones((100, 2)))
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        cut = slow_down(script, 48, rng)
+        assert cut.poses.shape == (48, 3) and cut.yaw.shape == (48,)
+        assert cut.drive is not None and cut.drive.shape == (48, 2)
+        off = int(cut.poses[0, 0])
+        assert 60 <= off + 24 <= 69  # the window's centre lies in the event
+        assert cut.event == (60 - off, min(70 - off, 48))
+        assert cut.props[0].frame == min(90 - off, 47) and cut.variant == "x_slow"
+    short = Script(poses[:48], np.zeros(48), (0, 48), "y")
+    assert slow_down(short, 48, rng) is short
 
 
 def test_left_right_in_the_image_follow_the_facing_direction() -> None:
@@ -223,7 +275,7 @@ def test_training_module_reads_the_file(small_dataset: tuple[Path, dict[str, Any
 def test_videos_decode_with_the_right_frame_count(tmp_path: Path) -> None:
     import cv2
 
-    cfg = SynthConfig(clips_per_class=2, seed=8, subjects=4, frames=24,
+    cfg = SynthConfig(clips_per_class=2, seed=8, subjects=4, frames=24, slow_prob=0.0,
                       classes=("falling", "waving for help", "walking"))
     generate_dataset(cfg, tmp_path)
     with (tmp_path / "annotations.pkl").open("rb") as f:
@@ -268,5 +320,9 @@ def test_cli_writes_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str
 def test_bad_configuration_is_refused() -> None:
     with pytest.raises(ValueError, match="no motion script"):
         SynthConfig(classes=("background", "juggling"))
+    with pytest.raises(ValueError, match="slow_prob"):
+        SynthConfig(slow_prob=1.5)
+    with pytest.raises(ValueError, match="slow_stretch"):
+        SynthConfig(slow_stretch=(0.5, 2.0))
     with pytest.raises(SystemExit):
         main(["--out", "/tmp/never", "--size", "big"])
