@@ -7,7 +7,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from train.convert.kinect import KINECT_JOINTS, KinectCamera, kinect_to_coco
+from train.convert.kinect import (
+    HEAD_TO_NOSE,
+    HIP_TO_KNEE,
+    KINECT_JOINTS,
+    KinectCamera,
+    coco_anatomy,
+    kinect_to_coco,
+)
 from train.convert.msr_action3d import MSR_JOINT_ORDER, convert_msr_action3d
 from train.convert.urfd import convert_urfd
 from train.convert.utkinect import convert_utkinect, convert_utkinect_sequences, resample
@@ -34,6 +41,56 @@ def test_projection_faces_the_camera() -> None:
     assert kp[0, 0, 0, 1] < 239.5  # head above the centre
     assert sc[0, 0, 1:5].sum() == 0  # no eyes or ears in Kinect
     assert sc[0, 0, L_SHOULDER] == 1
+
+
+def test_nose_and_hips_move_to_where_coco_puts_them() -> None:
+    index = {n: i for i, n in enumerate(KINECT_JOINTS)}
+    j = np.zeros((2, 20, 3))
+    j[:, :, 2] = 3.0
+    j[:, index["shoulder_center"], 1] = 0.5
+    j[:, index["head"], 1] = 0.75
+    j[:, index["hip_left"]] = [0.1, 0.0, 3.0]
+    j[:, index["knee_left"]] = [0.1, -0.45, 3.0]
+    j[1, index["knee_left"]] = 0.0  # untracked in frame 1
+    out = coco_anatomy(j, index)
+    assert np.allclose(out[:, index["head"], 1], 0.5 + HEAD_TO_NOSE * 0.25)
+    assert np.isclose(out[0, index["hip_left"], 1], -HIP_TO_KNEE * 0.45)
+    assert np.allclose(out[1, index["hip_left"]], j[1, index["hip_left"]])  # no knee: kept
+    assert np.allclose(out[:, index["knee_left"]], j[:, index["knee_left"]])
+    assert np.allclose(j[0, index["head"], 1], 0.75)  # the input is not modified
+
+
+def _upright_proportions(kp: np.ndarray, sc: np.ndarray) -> tuple[float, float]:
+    """Medians over upright frames of (nose height above the shoulders, hip-to-ankle
+    length), both over the torso length (shoulder midpoint to hip midpoint)."""
+    ok = (sc[:, [0, 5, 6, 11, 12, 15, 16]] > 0.3).all(axis=1)
+    sh, hip = kp[:, [5, 6]].mean(axis=1), kp[:, [11, 12]].mean(axis=1)
+    ankle = kp[:, [15, 16]].mean(axis=1)
+    torso = np.linalg.norm(sh - hip, axis=1)
+    ok &= (hip[:, 1] - sh[:, 1] > 0.8 * torso) & (torso > 5)
+    nose = (sh[ok, 1] - kp[ok, 0, 1]) / torso[ok]
+    legs = np.linalg.norm(ankle[ok] - hip[ok], axis=1) / torso[ok]
+    return float(np.median(nose)), float(np.median(legs))
+
+
+def test_kinect_skeletons_have_the_proportions_the_model_trains_on(shared_data: Path) -> None:
+    from train.synth.generate import SynthConfig, make_subjects, synth_clip, val_subjects
+    from train.synth.noise import NoiseModel, load_profile
+
+    data = convert_utkinect(_skeletons(shared_data, "utkinect"))
+    walks = [a for a in data.annotations if data.class_names[a["label"]] == "walk"]
+    utk = _upright_proportions(np.concatenate([a["keypoint"][0] for a in walks]),
+                               np.concatenate([a["keypoint_score"][0] for a in walks]))
+    cfg = SynthConfig(seed=2, video=False, subjects=16)
+    subjects, val = make_subjects(cfg), val_subjects(cfg)
+    noise = NoiseModel(load_profile(cfg.profile), cfg.noise)
+    clips = [synth_clip(cfg, cfg.classes.index("walking"), i, subjects, val, noise)
+             for i in range(24)]
+    synth = _upright_proportions(np.concatenate([c.keypoints[0] for c in clips]),
+                                 np.concatenate([c.scores[0] for c in clips]))
+    # Kinect's raw head and hips gave 0.84 and 2.0 here; the synthetic body 0.3 and 1.4.
+    assert abs(utk[0] - synth[0]) < 0.1, (utk, synth)
+    assert abs(utk[1] / synth[1] - 1) < 0.15, (utk, synth)
 
 
 def test_resample_to_a_regular_grid() -> None:

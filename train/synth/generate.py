@@ -116,7 +116,7 @@ class SynthConfig:
     classes: tuple[str, ...] = ADL_CLASSES
     profile: str = str(DEFAULT_PROFILE)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
-    slow_prob: float = 0.4
+    slow_prob: float = 0.0
     slow_stretch: tuple[float, float] = (1.3, 2.6)
     slow_classes: tuple[str, ...] = tuple(c for c in ADL_CLASSES if c != "falling")
 
