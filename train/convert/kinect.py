@@ -91,12 +91,13 @@ HIP_TO_KNEE = 0.2  # a COCO hip: this far from Kinect's hip towards its knee
 HEAD_TO_NOSE = 0.15  # a COCO nose: this far from Kinect's shoulder_center to its head
 
 
-def _present(p: FloatArray) -> npt.NDArray[np.bool_]:
+def _present(p: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     return np.asarray(np.isfinite(p).all(axis=-1) & (p[..., 2] > 1e-3)
                       & (np.abs(p).sum(axis=-1) > 0))
 
 
-def coco_anatomy(joints: FloatArray, index: Mapping[str, int]) -> FloatArray:
+def coco_anatomy(joints: npt.NDArray[np.float64],
+                 index: Mapping[str, int]) -> npt.NDArray[np.float64]:
     """Kinect joints ``(T, J, 3)`` with ``head`` and the hips moved to where a COCO
     keypoint detector puts the nose and the hips (see the module docstring). A joint
     whose reference is untracked in a frame stays where it is in that frame."""
