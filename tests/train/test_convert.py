@@ -11,6 +11,7 @@ from train.convert.kinect import (
     HEAD_TO_NOSE,
     HIP_TO_KNEE,
     KINECT_JOINTS,
+    Anatomy,
     KinectCamera,
     coco_anatomy,
     kinect_to_coco,
@@ -54,6 +55,17 @@ def test_nose_and_hips_move_to_where_coco_puts_them() -> None:
     j[1, index["knee_left"]] = 0.0  # untracked in frame 1
     out = coco_anatomy(j, index)
     assert np.allclose(out[:, index["head"], 1], 0.5 + HEAD_TO_NOSE * 0.25)
+    # another joint order and other factors (MSR's): the same joints move
+    order = list(reversed(KINECT_JOINTS))
+    rev = {n: order.index(n) for n in KINECT_JOINTS}
+    j_rev = j[:, [index[n] for n in order]]
+    wide = coco_anatomy(j_rev, rev, Anatomy(hip_to_knee=0.5, head_to_nose=0.4, hip_width=0.5))
+    assert np.allclose(wide[:, rev["head"], 1], 0.5 + 0.4 * 0.25)
+    dropped = coco_anatomy(j_rev, rev, Anatomy(hip_to_knee=0.5, head_to_nose=0.4))
+    assert np.isclose(dropped[0, rev["hip_left"], 1], -0.5 * 0.45)
+    spread = np.linalg.norm(dropped[0, rev["hip_left"]] - dropped[0, rev["hip_right"]])
+    assert np.isclose(np.linalg.norm(wide[0, rev["hip_left"]] - wide[0, rev["hip_right"]]),
+                      0.5 * spread)
     assert np.isclose(out[0, index["hip_left"], 1], -HIP_TO_KNEE * 0.45)
     assert np.allclose(out[1, index["hip_left"]], j[1, index["hip_left"]])  # no knee: kept
     assert np.allclose(out[:, index["knee_left"]], j[:, index["knee_left"]])
@@ -91,6 +103,16 @@ def test_kinect_skeletons_have_the_proportions_the_model_trains_on(shared_data: 
     # Kinect's raw head and hips gave 0.84 and 2.0 here; the synthetic body 0.3 and 1.4.
     assert abs(utk[0] - synth[0]) < 0.1, (utk, synth)
     assert abs(utk[1] / synth[1] - 1) < 0.15, (utk, synth)
+    # MSR's tracker puts its joints elsewhere (raw 0.85 and 2.56): its own calibration.
+    msr = convert_msr_action3d(_skeletons(shared_data, "msr_action3d"))
+    kp = np.concatenate([a["keypoint"][0] for a in msr.annotations])
+    sc = np.concatenate([a["keypoint_score"][0] for a in msr.annotations])
+    got = _upright_proportions(kp, sc)
+    assert abs(got[0] - synth[0]) < 0.1, (got, synth)
+    assert abs(got[1] / synth[1] - 1) < 0.15, (got, synth)
+    both = (sc[:, [5, 6, 11, 12]] > 0).all(axis=1) & (np.abs(kp[:, 5, 0] - kp[:, 6, 0]) > 10)
+    hips = np.abs(kp[both, 11, 0] - kp[both, 12, 0]) / np.abs(kp[both, 5, 0] - kp[both, 6, 0])
+    assert 0.35 < float(np.median(hips)) < 0.65  # raw: 1.01; synthetic body: 0.50
 
 
 def test_resample_to_a_regular_grid() -> None:

@@ -34,8 +34,8 @@ import numpy.typing as npt
 
 from model.contract import COCO_KEYPOINTS, NUM_KEYPOINTS
 
-__all__ = ["HEAD_TO_NOSE", "HIP_TO_KNEE", "KINECT_JOINTS", "KinectCamera", "coco_anatomy",
-           "kinect_to_coco"]
+__all__ = ["HEAD_TO_NOSE", "HIP_TO_KNEE", "KINECT_JOINTS", "Anatomy", "KinectCamera",
+           "coco_anatomy", "kinect_to_coco"]
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -91,16 +91,33 @@ HIP_TO_KNEE = 0.2  # a COCO hip: this far from Kinect's hip towards its knee
 HEAD_TO_NOSE = 0.15  # a COCO nose: this far from Kinect's shoulder_center to its head
 
 
+@dataclass(frozen=True)
+class Anatomy:
+    """Where a skeleton tracker's joints go to look like a COCO detector's keypoints.
+
+    ``hip_to_knee``: each hip moves this share of the way towards its knee;
+    ``head_to_nose``: the nose lies this share of the way from ``shoulder_center`` to
+    ``head``; ``hip_width``: the hips' spread about their midpoint is scaled by this.
+    The default is UTKinect's calibration (module docstring); other trackers place
+    their joints differently (MSR Action3D: ``train.convert.msr_action3d``).
+    """
+
+    hip_to_knee: float = HIP_TO_KNEE
+    head_to_nose: float = HEAD_TO_NOSE
+    hip_width: float = 1.0
+
+
 def _present(p: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     return np.asarray(np.isfinite(p).all(axis=-1) & (p[..., 2] > 1e-3)
                       & (np.abs(p).sum(axis=-1) > 0))
 
 
-def coco_anatomy(joints: npt.NDArray[np.float64],
-                 index: Mapping[str, int]) -> npt.NDArray[np.float64]:
+def coco_anatomy(joints: npt.NDArray[np.float64], index: Mapping[str, int],
+                 anatomy: Anatomy | None = None) -> npt.NDArray[np.float64]:
     """Kinect joints ``(T, J, 3)`` with ``head`` and the hips moved to where a COCO
     keypoint detector puts the nose and the hips (see the module docstring). A joint
     whose reference is untracked in a frame stays where it is in that frame."""
+    a = anatomy or Anatomy()
     j = joints.copy()
 
     def towards(dst: str, a: str, b: str, f: float) -> None:
@@ -108,9 +125,15 @@ def coco_anatomy(joints: npt.NDArray[np.float64],
         ok = _present(pa) & _present(pb)
         j[ok, index[dst]] = pa[ok] + f * (pb[ok] - pa[ok])
 
-    towards("hip_left", "hip_left", "knee_left", HIP_TO_KNEE)
-    towards("hip_right", "hip_right", "knee_right", HIP_TO_KNEE)
-    towards("head", "shoulder_center", "head", HEAD_TO_NOSE)
+    towards("hip_left", "hip_left", "knee_left", a.hip_to_knee)
+    towards("hip_right", "hip_right", "knee_right", a.hip_to_knee)
+    if a.hip_width != 1.0:
+        hl, hr = j[:, index["hip_left"]].copy(), j[:, index["hip_right"]].copy()
+        ok = _present(joints[:, index["hip_left"]]) & _present(joints[:, index["hip_right"]])
+        mid = 0.5 * (hl + hr)
+        j[ok, index["hip_left"]] = mid[ok] + a.hip_width * (hl[ok] - mid[ok])
+        j[ok, index["hip_right"]] = mid[ok] + a.hip_width * (hr[ok] - mid[ok])
+    towards("head", "shoulder_center", "head", a.head_to_nose)
     return j
 
 
@@ -118,12 +141,14 @@ def kinect_to_coco(
     joints: npt.ArrayLike,
     camera: KinectCamera,
     order: Mapping[str, int] | None = None,
+    anatomy: Anatomy | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """Project one person's 3D joints and map them to COCO-17.
 
     Args:
         joints: ``(T, J, 3)`` metres in Kinect skeleton space.
         order: Kinect joint name -> index in ``joints`` (default: ``KINECT_JOINTS`` order).
+        anatomy: where the nose and hips go (default: UTKinect's calibration).
 
     Returns:
         keypoints ``(1, T, 17, 2)`` pixels and scores ``(1, T, 17)`` (1 present, 0 missing).
@@ -132,7 +157,7 @@ def kinect_to_coco(
     if j.ndim != 3 or j.shape[-1] != 3:
         raise ValueError(f"expected (T, J, 3) joints, got {j.shape}")
     index = dict(order) if order is not None else {n: i for i, n in enumerate(KINECT_JOINTS)}
-    j = coco_anatomy(j, index)
+    j = coco_anatomy(j, index, anatomy)
     uv, valid = camera.project(j)
     t = j.shape[0]
     kp = np.zeros((1, t, NUM_KEYPOINTS, 2), np.float32)

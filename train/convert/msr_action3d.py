@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from train.convert.kinect import KinectCamera, kinect_to_coco
+from train.convert.kinect import Anatomy, KinectCamera, kinect_to_coco
 from train.pyskl import Annotation, DatasetError, PysklFile, make_annotation
 
-__all__ = ["MSR_ACTION3D_CLASSES", "MSR_JOINT_ORDER", "convert_msr_action3d"]
+__all__ = ["MSR_ACTION3D_CLASSES", "MSR_ANATOMY", "MSR_JOINT_ORDER", "convert_msr_action3d"]
 
 log = logging.getLogger(__name__)
 MSR_ACTION3D_CLASSES: tuple[str, ...] = (
@@ -47,6 +47,12 @@ MSR_JOINT_ORDER: dict[str, int] = {
     "foot_left": 17, "foot_right": 18, "head": 19,
 }  # fmt: skip
 FPS = 15.0
+# MSR's tracker places the hips level with hip_center, twice as far apart as Kinect's
+# (1.01 of the shoulder width in the image) and higher: raw, the nose stood 0.85 torso
+# lengths above the shoulders and the legs measured 2.56, with UTKinect's calibration
+# 0.22 and 1.73. These factors give 0.31, 1.45 and a hip width of 0.46 (synthetic body:
+# 0.32, 1.44, 0.50), medians over upright frames; calibrated on proportions only.
+MSR_ANATOMY = Anatomy(hip_to_knee=0.3, head_to_nose=0.4, hip_width=0.5)
 _NAME = re.compile(r"^a(\d+)_s(\d+)_e(\d+)_skeleton3D\.txt$")
 
 
@@ -58,9 +64,11 @@ def _find_dir(root: Path) -> Path:
 
 
 def convert_msr_action3d(
-    root: Path, *, camera: KinectCamera | None = None, include_all: bool = False
+    root: Path, *, camera: KinectCamera | None = None, include_all: bool = False,
+    anatomy: Anatomy | None = None,
 ) -> PysklFile:
-    """Convert the sequences under ``root`` (``real_world_coordinates/`` or its parent)."""
+    """Convert the sequences under ``root`` (``real_world_coordinates/`` or its parent);
+    ``anatomy`` defaults to ``MSR_ANATOMY``."""
     camera = camera or KinectCamera()
     folder = _find_dir(root)
     listed: set[str] | None = None
@@ -88,7 +96,7 @@ def convert_msr_action3d(
                         path.name, rows.shape[0], rows.shape[1] if rows.ndim == 2 else 0)
             continue
         xyz = rows[:, :3].reshape(-1, 20, 3)
-        kp, sc = kinect_to_coco(xyz, camera, MSR_JOINT_ORDER)
+        kp, sc = kinect_to_coco(xyz, camera, MSR_JOINT_ORDER, anatomy or MSR_ANATOMY)
         anns.append(make_annotation(frame_dir, action - 1, kp, sc, camera.image_shape,
                                     fps=FPS, subject=subject))
         split["xsub_train" if subject % 2 else "xsub_val"].append(frame_dir)

@@ -129,7 +129,11 @@ class SynthConfig:
         if not 0 <= self.val_fraction < 1 or self.subjects < 1 or self.clips_per_class < 1:
             raise ValueError("need 0 <= val_fraction < 1, subjects >= 1, clips_per_class >= 1")
         lo, hi = self.slow_stretch
-        if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi:
+        if not isinstance(self.slow_classes, tuple) or any(
+                c not in CLASS_SCRIPTS for c in self.slow_classes):
+            raise ValueError(f"slow_classes must be a tuple of class names from "
+                             f"{sorted(CLASS_SCRIPTS)}, got {self.slow_classes!r}")
+        if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi < float("inf"):
             raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
                              f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
 
@@ -290,6 +294,7 @@ def synth_clip(
         long = max(cfg.frames, round(cfg.frames * stretch))
         script = slow_down(CLASS_SCRIPTS[name](rng, person, long, cfg.fps * long / cfg.frames),
                            cfg.frames, rng)
+        stretch = long / cfg.frames  # what was played, not the draw
     else:
         stretch = 1.0
         script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
