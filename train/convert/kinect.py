@@ -60,6 +60,13 @@ _COCO_FROM_KINECT: dict[str, str] = {
 }  # fmt: skip
 
 
+def _present(p: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+    """``(..., 3)`` -> ``(...)``: tracked joints (finite, in front of the sensor, not all
+    zero)."""
+    return np.asarray(np.isfinite(p).all(axis=-1) & (p[..., 2] > 1e-3)
+                      & (np.abs(p).sum(axis=-1) > 0))
+
+
 @dataclass(frozen=True)
 class KinectCamera:
     """Pinhole camera for the projection (Kinect v1 colour camera by default)."""
@@ -77,7 +84,7 @@ class KinectCamera:
         """``(..., 3)`` metres -> ``(..., 2)`` pixels and a validity mask ``(...)``."""
         p = np.asarray(xyz, dtype=np.float64)
         z = p[..., 2]
-        valid = np.isfinite(p).all(axis=-1) & (z > 1e-3) & (np.abs(p).sum(axis=-1) > 0)
+        valid = _present(p)
         safe_z = np.where(valid, z, 1.0)
         u = (self.width - 1) / 2 - self.focal * p[..., 0] / safe_z
         v = (self.height - 1) / 2 - self.focal * p[..., 1] / safe_z
@@ -107,33 +114,28 @@ class Anatomy:
     hip_width: float = 1.0
 
 
-def _present(p: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-    return np.asarray(np.isfinite(p).all(axis=-1) & (p[..., 2] > 1e-3)
-                      & (np.abs(p).sum(axis=-1) > 0))
-
-
 def coco_anatomy(joints: npt.NDArray[np.float64], index: Mapping[str, int],
                  anatomy: Anatomy | None = None) -> npt.NDArray[np.float64]:
     """Kinect joints ``(T, J, 3)`` with ``head`` and the hips moved to where a COCO
     keypoint detector puts the nose and the hips (see the module docstring). A joint
     whose reference is untracked in a frame stays where it is in that frame."""
-    a = anatomy or Anatomy()
+    anat = anatomy or Anatomy()
     j = joints.copy()
 
-    def towards(dst: str, a: str, b: str, f: float) -> None:
-        pa, pb = joints[:, index[a]], joints[:, index[b]]
+    def towards(dst: str, src: str, ref: str, f: float) -> None:
+        pa, pb = joints[:, index[src]], joints[:, index[ref]]
         ok = _present(pa) & _present(pb)
         j[ok, index[dst]] = pa[ok] + f * (pb[ok] - pa[ok])
 
-    towards("hip_left", "hip_left", "knee_left", a.hip_to_knee)
-    towards("hip_right", "hip_right", "knee_right", a.hip_to_knee)
-    if a.hip_width != 1.0:
+    towards("hip_left", "hip_left", "knee_left", anat.hip_to_knee)
+    towards("hip_right", "hip_right", "knee_right", anat.hip_to_knee)
+    if anat.hip_width != 1.0:
         hl, hr = j[:, index["hip_left"]].copy(), j[:, index["hip_right"]].copy()
         ok = _present(joints[:, index["hip_left"]]) & _present(joints[:, index["hip_right"]])
         mid = 0.5 * (hl + hr)
-        j[ok, index["hip_left"]] = mid[ok] + a.hip_width * (hl[ok] - mid[ok])
-        j[ok, index["hip_right"]] = mid[ok] + a.hip_width * (hr[ok] - mid[ok])
-    towards("head", "shoulder_center", "head", a.head_to_nose)
+        j[ok, index["hip_left"]] = mid[ok] + anat.hip_width * (hl[ok] - mid[ok])
+        j[ok, index["hip_right"]] = mid[ok] + anat.hip_width * (hr[ok] - mid[ok])
+    towards("head", "shoulder_center", "head", anat.head_to_nose)
     return j
 
 

@@ -255,9 +255,10 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
 
 
 def slow_down(script: Script, frames: int, rng: np.random.Generator) -> Script:
-    """A script made ``s`` times longer at an ``s`` times higher rate, played at the clip
-    rate (``s`` times slower) and cut to ``frames``: a random cut whose centre lies in
-    the labelled event (so at least half the window, or half the event, shows it)."""
+    """Cut a script longer than ``frames`` (made for an ``s`` times longer window at an
+    ``s`` times higher rate, so played at the clip rate it is ``s`` times slower) to
+    ``frames``: a random cut whose centre lies in the labelled event where the script's
+    ends allow (so at least half the window, or half the event, shows it)."""
     total = int(script.poses.shape[0])
     if total <= frames:
         return script
