@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from model.contract import RGB_SIZE
 from model.epamnet import EPAMNet, build_epamnet
 from model.labels import get_label_set
 from model.metadata import BATCH_DIM, INPUT_NAMES, OUTPUT_NAMES, ModelMetadata
@@ -112,6 +113,11 @@ def load_checkpoint(path: Path) -> tuple[EPAMNet, dict[str, Any]]:
         raise ExportError(f"checkpoint {path} was trained at a reduced geometry (every "
                           f"{reduced[0]}th sample, heatmaps pooled by {reduced[1]}): fine-tune "
                           "it at full geometry (init.checkpoint) and export that one")
+    rgb_size = int(meta.get("rgb_size", RGB_SIZE))
+    if rgb_size != RGB_SIZE:
+        raise ExportError(f"checkpoint {path} was trained on {rgb_size}x{rgb_size} RGB crops "
+                          f"(data.rgb_size): train the joint phase at {RGB_SIZE} from it "
+                          "(phases.joint.init_rgb) and export that one")
     if not isinstance(state, Mapping) or "pose.head.fc.weight" not in state:
         raise ExportError(
             f"checkpoint {path} holds no EPAM-Net weights (no 'pose.head.fc.weight'); "

@@ -83,6 +83,7 @@ def build_dataset(
         drop_face_prob=cfg.augment.drop_face_prob,
         reduce_time=cfg.data.reduce_time,
         reduce_space=cfg.data.reduce_space,
+        rgb_size=cfg.data.rgb_size,
     )
     try:
         return ClipDataset(anns, modalities=MODALITIES[phase], train=train, options=options,

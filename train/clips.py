@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from model.contract import (
+    RGB_SIZE,
     Box,
     compute_box,
     crop_resize_rgb,
@@ -49,6 +50,7 @@ def make_clip(
     with_pose: bool = True,
     box_jitter: Callable[[Box], Box] | None = None,
     flip: bool = False,
+    rgb_size: int = RGB_SIZE,
 ) -> TrainClip:
     """Build one clip's inputs from its keypoints (and frames) at the sampled ``indices``.
 
@@ -61,6 +63,8 @@ def make_clip(
         with_pose: render the pose volume (False for the rgb phase).
         box_jitter: maps the global box to the box actually used (training only).
         flip: mirror both modalities (``contract.flip_inputs``).
+        rgb_size: side of the RGB crops (the contract's 224; smaller for the rgb
+            phase's curriculum, ``data.rgb_size``).
     """
     kp = np.asarray(keypoints, dtype=np.float32)
     sc = np.asarray(scores, dtype=np.float32)
@@ -71,7 +75,8 @@ def make_clip(
     pose = render_pose_volume(keypoints_to_heatmap_space(kp_s, box), sc_s) if with_pose else None
     rgb = None
     if frames is not None:
-        rgb = crop_resize_rgb([frames[int(i)] for i in indices[rgb_indices()]], box)
+        rgb = crop_resize_rgb([frames[int(i)] for i in indices[rgb_indices()]], box,
+                              size=rgb_size)
     if flip:
         flipped_pose, rgb = flip_inputs(pose if pose is not None else _NO_POSE, rgb)
         pose = flipped_pose if pose is not None else None

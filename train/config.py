@@ -82,11 +82,18 @@ class DataConfig(_Section):
                               "56x56 heatmaps by n; 1 = the contract's geometry. A reduced "
                               "run trains n*n*m times cheaper steps; its checkpoint does not "
                               "export: fine-tune at full geometry from it (init.checkpoint)")
+    rgb_size: int = Field(224, ge=32, le=224, description="RGB curriculum (rgb phase only): "
+                          "crops resized to this side instead of the contract's 224 (112: "
+                          "about 5x cheaper steps); fine-tune at 224 (the joint phase) "
+                          "before export. Must be a multiple of 16")
 
     @model_validator(mode="after")
     def _reduce(self) -> DataConfig:
         if 48 % self.reduce_time or 56 % self.reduce_space:
             raise ValueError("reduce_time must divide 48 and reduce_space must divide 56")
+        if self.rgb_size % 16:
+            raise ValueError(f"rgb_size must be a multiple of 16 (the RGB stream halves the "
+                             f"image four times), got {self.rgb_size}")
         return self
 
 

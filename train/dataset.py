@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from model.contract import rgb_indices
+from model.contract import RGB_SIZE, rgb_indices
 from train.augment import drop_face, random_resized_box
 from train.clips import make_clip
 from train.pyskl import Annotation
@@ -49,6 +49,7 @@ class DataOptions:
     drop_face_prob: float = 0.0
     reduce_time: int = 1
     reduce_space: int = 1
+    rgb_size: int = RGB_SIZE
 
 
 def reduce_pose(pose: np.ndarray, time: int, space: int) -> np.ndarray:
@@ -139,7 +140,8 @@ class ClipDataset(Dataset[dict[str, Any]]):
             if opts.drop_face_prob > 0 and rng.rand() < opts.drop_face_prob:
                 sc = drop_face(sc)
         clip = make_clip(kp, sc, (width, height), indices, frames=frames,
-                         with_pose="pose" in self.modalities, box_jitter=jitter, flip=flip)
+                         with_pose="pose" in self.modalities, box_jitter=jitter, flip=flip,
+                         rgb_size=opts.rgb_size)
         item: dict[str, Any] = {"label": int(ann["label"]), "index": index}
         if clip.pose is not None:
             pose = clip.pose

@@ -24,6 +24,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 
+from model.contract import RGB_SIZE
 from model.epamnet import EPAMNet
 from train.build import build_dataset, build_model, resolve_class_names, resolve_device
 from train.checkpoint import (
@@ -95,6 +96,11 @@ class Trainer:
         if self.phase != "pose" and (cfg.data.reduce_time > 1 or cfg.data.reduce_space > 1):
             raise ConfigError("data.reduce_time/reduce_space are a curriculum for the pose "
                               f"phase only; the {self.phase} phase needs the full geometry")
+        if self.phase != "rgb" and cfg.data.rgb_size != RGB_SIZE:
+            raise ConfigError(f"data.rgb_size={cfg.data.rgb_size} is a curriculum for the rgb "
+                              f"phase only; the {self.phase} phase needs the contract's "
+                              f"{RGB_SIZE}x{RGB_SIZE} crops (the attention matches the pose "
+                              "features to the RGB feature map)")
         self.max_steps = max_steps
         device = resolve_device(cfg.runtime.device)
         self.dist = dist or init_distributed(device.type)
@@ -257,6 +263,7 @@ class Trainer:
             "world_size": self.dist.world_size,
             "torch": str(torch.__version__),
             "reduced_geometry": [self.cfg.data.reduce_time, self.cfg.data.reduce_space],
+            "rgb_size": self.cfg.data.rgb_size,
         }
         if self.init_sources:
             meta["init"] = dict(self.init_sources)

@@ -59,3 +59,24 @@ def test_init_checkpoint_with_other_classes_is_refused(make_config: MakeConfig,
     cfg = make_config("pose", (f"init.checkpoint={pose_run}", "data.classes=[a,b,c,d]"))
     with pytest.raises(CheckpointError, match="other classes"):
         Trainer(cfg, max_steps=1)
+
+
+def test_small_rgb_crops_train_the_rgb_phase_only(make_config: MakeConfig) -> None:
+    from deploy.export import ExportError, load_checkpoint
+    from train.config import ConfigError
+
+    small = make_config("rgb", ("data.rgb_size=112",))
+    trainer = Trainer(small, max_steps=1)
+    assert tuple(trainer.train_set[0]["rgb"].shape) == (3, 16, 112, 112)
+    first = trainer.fit().checkpoint
+    assert read_checkpoint(first)["meta"]["rgb_size"] == 112
+    with pytest.raises(ExportError, match="112x112 RGB crops"):
+        load_checkpoint(first)
+    for phase in ("pose", "joint"):
+        with pytest.raises(ConfigError, match="rgb phase only"):
+            Trainer(make_config(phase, ("data.rgb_size=112",)), max_steps=1)
+
+
+def test_rgb_size_must_survive_four_halvings(make_config: MakeConfig) -> None:
+    with pytest.raises(Exception, match="multiple of 16"):
+        make_config("rgb", ("data.rgb_size=100",))
