@@ -71,6 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "around the event; 0 reproduces generator version 1's clips")
     p.add_argument("--slow-stretch", type=float, nargs=2, default=defaults.slow_stretch,
                    metavar=("LO", "HI"), help="how many times slower a slow clip plays")
+    p.add_argument("--long-hold-prob", type=float, default=defaults.long_hold_prob,
+                   help="share of bending clips held long at the bottom, cut from a longer "
+                        "take; 0 reproduces generator version 2's clips")
+    p.add_argument("--long-hold", type=float, nargs=2, default=defaults.long_hold_s,
+                   metavar=("LO", "HI"), help="seconds such a bend is held at the bottom")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -88,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             subjects=args.subjects, val_fraction=args.val_fraction, video=not args.no_video,
             workers=args.workers, partial_prob=args.partial_prob, classes=tuple(args.classes),
             profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
-            slow_stretch=tuple(args.slow_stretch))
+            slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
+            long_hold_s=tuple(args.long_hold))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

@@ -39,7 +39,7 @@ from train.synth.body import (
     to_coco,
 )
 from train.synth.camera import Camera, sample_camera
-from train.synth.motions import CLASS_SCRIPTS, Person, Script, sample_person
+from train.synth.motions import CLASS_SCRIPTS, Person, Script, sample_person, script_bending
 from train.synth.noise import DEFAULT_PROFILE, NoiseConfig, NoiseModel, load_profile, self_occlusion
 from train.synth.scene import Box, Scene, occluded_by_boxes, sample_scene
 
@@ -61,7 +61,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
-GENERATOR_VERSION = 2  # 2: slow performances (slow_prob); slow_prob 0 gives version 1's clips
+# 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
+# slow_prob 0 and long_hold_prob 0 give version 1's clips.
+GENERATOR_VERSION = 3
+LONG_HOLD_CLASS = "bending or picking up"
 SUBJECT_STREAM = 7_000_001  # seed-sequence key of the subject pool
 SPLIT_STREAM = 7_000_002  # seed-sequence key of the train/val subject split
 RENDER_STREAM = 1  # extra key of a clip's rendering randomness
@@ -96,6 +99,11 @@ class SynthConfig:
             slow pick-up or wave lasts longer than the window, so the window shows part
             of it, as on a real sliding window. 0: no draw, the clips of version 1.
         slow_stretch: range of ``s``.
+        long_hold_prob: share of bending clips (not slowed ones) held at the bottom for
+            ``long_hold_s`` seconds (searching, grasping, tying a shoe), performed as a
+            take three windows long and cut to a window around the event, as a sliding
+            window sees a pick-up that outlasts it. 0: no draw, version 2's clips.
+        long_hold_s: range of that hold (seconds; the usual one is 0.2-0.8 s).
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
@@ -119,6 +127,8 @@ class SynthConfig:
     slow_prob: float = 0.0
     slow_stretch: tuple[float, float] = (1.3, 2.6)
     slow_classes: tuple[str, ...] = tuple(c for c in ADL_CLASSES if c != "falling")
+    long_hold_prob: float = 0.0
+    long_hold_s: tuple[float, float] = (0.8, 3.0)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -136,6 +146,11 @@ class SynthConfig:
         if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi < float("inf"):
             raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
                              f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
+        lo, hi = self.long_hold_s
+        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi < float("inf"):
+            raise ValueError("need 0 <= long_hold_prob <= 1 and 0 < long_hold_s[0] <= "
+                             f"long_hold_s[1] (seconds), got {self.long_hold_prob} and "
+                             f"{self.long_hold_s}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -298,6 +313,16 @@ def synth_clip(
         stretch = long / cfg.frames  # what was played, not the draw
     else:
         stretch = 1.0
+    # No draw at long_hold_prob 0 or for other classes: version 2's clips.
+    held = (not slow and cfg.long_hold_prob > 0 and name == LONG_HOLD_CLASS
+            and bool(rng.uniform() < cfg.long_hold_prob))
+    hold = 0.0
+    if held:
+        hold = float(rng.uniform(*cfg.long_hold_s))
+        script = slow_down(script_bending(rng, person, 3 * cfg.frames, cfg.fps, hold_s=hold),
+                           cfg.frames, rng)
+        script = replace(script, variant=script.variant.replace("_slow", "_long_hold"))
+    elif not slow:
         script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
     heading = float(rng.uniform(0, 2 * np.pi))
     yaw = script.yaw + heading
@@ -372,7 +397,8 @@ def synth_clip(
     meta = {
         "frame_dir": frame_dir, "label": label, "class": name, "variant": script.variant,
         "subject": person.subject, "split": "val" if person.subject in val else "train",
-        "event": list(script.event), "slow": round(stretch, 3), "heading": round(heading, 3),
+        "event": list(script.event), "slow": round(stretch, 3), "long_hold": round(hold, 3),
+        "heading": round(heading, 3),
         "visible": round(vis, 3), "partial": partial, "camera": camera.to_dict(),
         "scene": scene.to_dict(), "noise": drawn,
         "torso_px": round(float(np.median(torso_px)), 1),

@@ -759,18 +759,28 @@ def script_lying(rng: np.random.Generator, person: Person, frames: int, fps: flo
     return _finish(tl, rng, person, frames, (0, frames), f"lying_{kind}_{action}", idle=0.5)
 
 
-def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: float) -> Script:
-    """Bending or squatting to pick something up (or to the floor and back)."""
+BEND_HOLD_S = (0.2, 0.8)  # seconds at the bottom of a bend (reaching, grasping)
+
+
+def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: float,
+                   *, hold_s: float | None = None) -> Script:
+    """Bending or squatting to pick something up (or to the floor and back).
+
+    ``hold_s``: seconds at the bottom instead of a draw from ``BEND_HOLD_S`` (searching,
+    grasping, tying a shoe); the event is then kept whole even when it outlasts
+    ``frames`` (the caller cuts the window, ``generate.slow_down``)."""
     d = frames / fps
     style = str(rng.choice(["stoop", "squat", "mixed"], p=[0.45, 0.3, 0.25]))
     tl = Timeline(fps, stand_pose(rng, person), 0.0)
     tl.gait_phase = rng.uniform(0, 2 * PI)
     down = float(np.clip(rng.uniform(0.6, 1.2) / person.tempo, 0.5, 1.5))
-    hold = rng.uniform(0.2, 0.8)
+    hold = rng.uniform(*BEND_HOLD_S)
+    if hold_s is not None:
+        hold = hold_s
     up = float(np.clip(rng.uniform(0.6, 1.2) / person.tempo, 0.5, 1.5))
     stays_down = rng.uniform() < 0.2
     event_len = down + hold + (0.0 if stays_down else up)
-    if event_len > d - 0.3:
+    if event_len > d - 0.3 and hold_s is None:
         k = (d - 0.3) / event_len
         down, hold, up = down * k, hold * k, up * k
         event_len = d - 0.3

@@ -212,6 +212,39 @@ def test_falls_are_never_slowed() -> None:
                for c in _clips(cfg, "falling", 6))
 
 
+def _low_share(clip: Any, standing: float) -> float:
+    """Share of frames where nose-to-ankles (over the torso) is below 80% of standing."""
+    k = clip.clean
+    reach = (0.5 * (k[:, 15, 1] + k[:, 16, 1]) - k[:, 0, 1]) / clip.meta["torso_px"]
+    return float(np.mean(reach < 0.8 * standing))
+
+
+def test_long_hold_bends_stay_low_longer_and_leave_other_classes_alone() -> None:
+    usual = SynthConfig(seed=12, video=False, subjects=16)
+    held = replace(usual, long_hold_prob=1.0)
+    quick, long = (_clips(c, "bending or picking up", 16) for c in (usual, held))
+    assert all(c.meta["long_hold"] == 0.0 for c in quick)
+    assert all(0.8 <= c.meta["long_hold"] <= 3.0 for c in long)
+    assert all(c.meta["variant"].endswith("_long_hold") and c.meta["slow"] == 1.0 for c in long)
+    assert all(c.keypoints.shape == (1, usual.frames, 17, 2) for c in long)
+    for c in long:  # cut from a longer take around the event: at least half of it shows
+        start, end = c.meta["event"]
+        assert end - start >= usual.frames // 2 or start == 0 or end == usual.frames
+    ks = np.concatenate([(0.5 * (c.clean[:, 15, 1] + c.clean[:, 16, 1]) - c.clean[:, 0, 1])
+                         / c.meta["torso_px"] for c in quick])
+    standing = float(np.percentile(ks, 90))
+    low_quick = np.median([_low_share(c, standing) for c in quick])
+    low_long = np.median([_low_share(c, standing) for c in long])
+    assert low_long > low_quick + 0.1, (low_quick, low_long)
+    # no draw for other classes, nor at probability 0: version 2's clips
+    for label in ("sitting down", "waving for help"):
+        a, b = _clips(usual, label, 3), _clips(held, label, 3)
+        assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
+    zero = _clips(replace(usual, long_hold_prob=0.0, long_hold_s=(2.0, 2.5)),
+                  "bending or picking up", 3)
+    assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(zero, quick, strict=False))
+
+
 def test_slow_down_cuts_around_the_event() -> None:
     from train.synth.motions import Prop, Script
 
@@ -330,5 +363,10 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(slow_stretch=(1.5, float("inf")))
     with pytest.raises(ValueError, match="slow_classes"):
         SynthConfig(slow_classes=("juggling",))
+    with pytest.raises(ValueError, match="long_hold_prob"):
+        SynthConfig(long_hold_prob=-0.1)
+    for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf"))):
+        with pytest.raises(ValueError, match="long_hold_s"):
+            SynthConfig(long_hold_s=bad)
     with pytest.raises(SystemExit):
         main(["--out", "/tmp/never", "--size", "big"])
