@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -243,10 +244,15 @@ def section_synth(scorer: StreamScorer, synth_dir: Path | None,
     names = scorer.class_names
     pysk = load_pyskl(synth_dir / "annotations.pkl")
     val = set(pysk.split.get("val", []))
-    anns = [a for a in pysk.annotations if a["frame_dir"] in val][:max_clips]
+    if pysk.class_names and list(pysk.class_names) != list(names):
+        return {"skipped": f"{synth_dir} has classes {pysk.class_names}, the model {names}"}
+    anns = [a for a in pysk.annotations if a["frame_dir"] in val]
+    if max_clips and len(anns) > max_clips:  # an even stride: the file is in class order
+        anns = anns[::math.ceil(len(anns) / max_clips)]
     meta = scorer.fused.metadata
     ds = ClipDataset(anns, modalities=("pose", "rgb"), train=False,
-                     options=DataOptions(sampling="rate", sample_rate_hz=meta.sample_rate_hz,
+                     options=DataOptions(sampling="uniform" if meta.sampling == "uniform" else "rate",
+                                         sample_rate_hz=meta.sample_rate_hz,
                                          video_root=synth_dir / "videos"))
     tally = Tally(names)
     for i in range(len(ds)):
@@ -266,6 +272,16 @@ def section_synth(scorer: StreamScorer, synth_dir: Path | None,
                  for i, n in enumerate(names)])
     return {"clips": len(tally), "top1": {a: tally.top1(a) for a in ANSWERS},
             "per_class": {a: dict(zip(names, per_class[a], strict=True)) for a in ANSWERS}}
+
+
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_no_nan(v) for v in value]
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -302,8 +318,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n{name}: skipped ({res['skipped']})")
         res["wall_s"] = round(time.monotonic() - t0, 1)
         out[name] = res
-    if args.json:
-        args.json.write_text(json.dumps(out, indent=2, default=float))
+    if args.json:  # a class with no clips has no accuracy: null, not NaN
+        args.json.write_text(json.dumps(_no_nan(out), indent=2, default=float))
         print(f"\nwrote {args.json}")
     return 0
 

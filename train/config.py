@@ -84,16 +84,14 @@ class DataConfig(_Section):
                               "export: fine-tune at full geometry from it (init.checkpoint)")
     rgb_size: int = Field(224, ge=32, le=224, description="RGB curriculum (rgb phase only): "
                           "crops resized to this side instead of the contract's 224 (112: "
-                          "about 5x cheaper steps); fine-tune at 224 (the joint phase) "
-                          "before export. Must be a multiple of 16")
+                          "about 5x cheaper steps); the joint phase (at 224) starts from "
+                          "such a checkpoint, export refuses it. 32-224 (the stream halves "
+                          "the image five times: 224 -> 7x7 features, 112 -> 4x4)")
 
     @model_validator(mode="after")
     def _reduce(self) -> DataConfig:
         if 48 % self.reduce_time or 56 % self.reduce_space:
             raise ValueError("reduce_time must divide 48 and reduce_space must divide 56")
-        if self.rgb_size % 16:
-            raise ValueError(f"rgb_size must be a multiple of 16 (the RGB stream halves the "
-                             f"image four times), got {self.rgb_size}")
         return self
 
 

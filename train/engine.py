@@ -213,6 +213,12 @@ class Trainer:
             problems.append(f"it has {progress.get('iters_per_epoch')} iterations per epoch, "
                             f"this run {self.iters_per_epoch} (batch size, split or process "
                             "count changed)")
+        geometry = (list(meta.get("reduced_geometry", [1, 1])), int(meta.get("rgb_size", RGB_SIZE)))
+        here = ([self.cfg.data.reduce_time, self.cfg.data.reduce_space], self.cfg.data.rgb_size)
+        if geometry != here:
+            problems.append(f"it was trained at reduced_geometry {geometry[0]}, rgb_size "
+                            f"{geometry[1]}, this run uses {here[0]}, {here[1]} (to change the "
+                            "input size, start a new run from it with init.checkpoint)")
         if progress.get("total_iters") != self.total_iters:
             problems.append(f"its schedule has {progress.get('total_iters')} iterations, this "
                             f"run {self.total_iters} (epochs changed)")

@@ -75,8 +75,14 @@ def test_small_rgb_crops_train_the_rgb_phase_only(make_config: MakeConfig) -> No
     for phase in ("pose", "joint"):
         with pytest.raises(ConfigError, match="rgb phase only"):
             Trainer(make_config(phase, ("data.rgb_size=112",)), max_steps=1)
+    # resuming at another size would mix two geometries in one run: refused
+    from train.checkpoint import CheckpointError
+
+    with pytest.raises(CheckpointError, match="rgb_size 112, this run uses"):
+        Trainer(make_config("rgb"), resume=first, max_steps=2)
 
 
-def test_rgb_size_must_survive_four_halvings(make_config: MakeConfig) -> None:
-    with pytest.raises(Exception, match="multiple of 16"):
-        make_config("rgb", ("data.rgb_size=100",))
+def test_rgb_size_outside_32_to_224_is_refused(make_config: MakeConfig) -> None:
+    for bad in (16, 256):
+        with pytest.raises(Exception, match="rgb_size"):
+            make_config("rgb", (f"data.rgb_size={bad}",))

@@ -65,6 +65,8 @@ FloatArray = npt.NDArray[np.float64]
 # slow_prob 0 and long_hold_prob 0 give version 1's clips.
 GENERATOR_VERSION = 3
 LONG_HOLD_CLASS = "bending or picking up"
+LONG_HOLD_TAKES = 3  # a long-hold bend is scripted this many windows long, then cut
+LONG_HOLD_MARGIN_S = 3.3  # the slowest bend down and up (1.5 s each) and the ends
 SUBJECT_STREAM = 7_000_001  # seed-sequence key of the subject pool
 SPLIT_STREAM = 7_000_002  # seed-sequence key of the train/val subject split
 RENDER_STREAM = 1  # extra key of a clip's rendering randomness
@@ -147,10 +149,12 @@ class SynthConfig:
             raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
                              f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
         lo, hi = self.long_hold_s
-        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi < float("inf"):
+        longest = LONG_HOLD_TAKES * self.frames / self.fps - LONG_HOLD_MARGIN_S
+        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi <= longest:
             raise ValueError("need 0 <= long_hold_prob <= 1 and 0 < long_hold_s[0] <= "
-                             f"long_hold_s[1] (seconds), got {self.long_hold_prob} and "
-                             f"{self.long_hold_s}")
+                             f"long_hold_s[1] <= {longest:.1f} s (the bend down and up must "
+                             f"fit in a take of {LONG_HOLD_TAKES} windows), got "
+                             f"{self.long_hold_prob} and {self.long_hold_s}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -319,9 +323,9 @@ def synth_clip(
     hold = 0.0
     if held:
         hold = float(rng.uniform(*cfg.long_hold_s))
-        script = slow_down(script_bending(rng, person, 3 * cfg.frames, cfg.fps, hold_s=hold),
-                           cfg.frames, rng)
-        script = replace(script, variant=script.variant.replace("_slow", "_long_hold"))
+        take = script_bending(rng, person, LONG_HOLD_TAKES * cfg.frames, cfg.fps, hold_s=hold)
+        script = slow_down(take, cfg.frames, rng)
+        script = replace(script, variant=f"{take.variant}_long_hold")
     elif not slow:
         script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
     heading = float(rng.uniform(0, 2 * np.pi))

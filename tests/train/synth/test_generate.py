@@ -365,7 +365,7 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(slow_classes=("juggling",))
     with pytest.raises(ValueError, match="long_hold_prob"):
         SynthConfig(long_hold_prob=-0.1)
-    for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf"))):
+    for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf")), (1.0, 7.0)):
         with pytest.raises(ValueError, match="long_hold_s"):
             SynthConfig(long_hold_s=bad)
     with pytest.raises(SystemExit):
