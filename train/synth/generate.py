@@ -150,7 +150,8 @@ class SynthConfig:
                              f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
         lo, hi = self.long_hold_s
         longest = LONG_HOLD_TAKES * self.frames / self.fps - LONG_HOLD_MARGIN_S
-        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi <= longest:
+        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi < float("inf") or (
+                self.long_hold_prob > 0 and hi > longest):
             raise ValueError("need 0 <= long_hold_prob <= 1 and 0 < long_hold_s[0] <= "
                              f"long_hold_s[1] <= {longest:.1f} s (the bend down and up must "
                              f"fit in a take of {LONG_HOLD_TAKES} windows), got "

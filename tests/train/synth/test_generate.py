@@ -365,8 +365,11 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(slow_classes=("juggling",))
     with pytest.raises(ValueError, match="long_hold_prob"):
         SynthConfig(long_hold_prob=-0.1)
-    for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf")), (1.0, 7.0)):
+    for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf"))):
         with pytest.raises(ValueError, match="long_hold_s"):
             SynthConfig(long_hold_s=bad)
+    with pytest.raises(ValueError, match="take of 3 windows"):  # 7 s + the bend > 9.6 s
+        SynthConfig(long_hold_prob=0.5, long_hold_s=(1.0, 7.0))
+    SynthConfig(frames=24, long_hold_s=(1.0, 7.0))  # unused at probability 0: accepted
     with pytest.raises(SystemExit):
         main(["--out", "/tmp/never", "--size", "big"])
