@@ -43,6 +43,9 @@ __all__ = ["PersonTracks", "TrackStats"]
 log = logging.getLogger(__name__)
 
 _MIN_SCORE = 0.05  # a joint counts as placed (same floor as the view check)
+# A detection with fewer placed joints than this (a head and a shoulder, two wrists)
+# says where the person is but not how big they are: the track keeps its size.
+_SIZE_JOINTS = 5
 
 
 @dataclass
@@ -64,14 +67,16 @@ class TrackStats:
 
 
 def _box(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
-         ) -> tuple[npt.NDArray[np.float64], float, float] | None:
-    """Centre, size (longer side of the joints' box, pixels), mean placed-joint score."""
+         ) -> tuple[npt.NDArray[np.float64], float, float, int] | None:
+    """Centre, size (longer side of the joints' box, pixels), mean placed-joint score
+    and the number of placed joints."""
     placed = sc > _MIN_SCORE
-    if placed.sum() < 2:
+    count = int(placed.sum())
+    if count < 2:
         return None
     pts = kp[placed].astype(np.float64)
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return (lo + hi) / 2.0, float(max(hi - lo)), float(sc[placed].mean())
+    return (lo + hi) / 2.0, float(max(hi - lo)), float(sc[placed].mean()), count
 
 
 class PersonTracks:
@@ -131,14 +136,14 @@ class PersonTracks:
             for i in order:
                 if i in chosen:
                     continue
-                centre, _, score = boxes[i]  # type: ignore[misc]
+                centre, _, score, _ = boxes[i]  # type: ignore[misc]
                 slot = self._choose(tracks, taken, centre, score, t, near_only=near_pass)
                 if slot is not None:
                     chosen[i] = slot
                     taken[slot] = True
         self.stats.dropped += len(order) - len(chosen)
         for i, slot in chosen.items():
-            centre, size, score = boxes[i]  # type: ignore[misc]
+            centre, size, score, joints = boxes[i]  # type: ignore[misc]
             tr = tracks[slot]
             if tr is None or not self._near(tr, centre, t):
                 self.stats.started += 1
@@ -155,7 +160,9 @@ class PersonTracks:
                 tracks[slot] = _Track(self._next_id, centre, size, score, t)
                 self._next_id += 1
             else:
-                tr.centre, tr.size, tr.last_seen = centre, size, t
+                tr.centre, tr.last_seen = centre, t
+                if joints >= _SIZE_JOINTS or size > tr.size:
+                    tr.size = size
                 tr.score = 0.8 * tr.score + 0.2 * score
             out_kp[slot] = pose.keypoints[i]
             out_sc[slot] = pose.scores[i]

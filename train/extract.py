@@ -1,10 +1,11 @@
 """``python -m train.extract``: labelled videos -> PYSKL pickle, with the edge's own pose tracker.
 
 Keypoints come from ``edge_app.pose.PoseTracker`` (MediaPipe PoseLandmarker mapped to
-COCO-17) followed by ``edge_app.track.PersonTracks`` with the edge's default settings
-(``pose.track``; the samples of discredited tracks are cleared, as the edge's windows
-leave them out), the same code the edge runtime uses, so a model trained on the
-result sees at the edge what it saw in training.
+COCO-17) followed by ``edge_app.track.PersonTracks`` (the samples of discredited tracks
+are cleared, as the edge's windows leave them out), the same code the edge runtime
+uses, so a model trained on the result sees at the edge what it saw in training. The
+settings are the edge's defaults, or an installed edge's own with ``--edge-config``
+(its ``pose`` section: detector thresholds, ``track``, persons, ``max_side``).
 
 Inputs:
 - a folder with one sub-folder per label (``ROOT/<label>/<video>``), or
@@ -35,6 +36,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from edge_app.config import PoseConfig, TrackConfig
+from edge_app.pose import PoseResult
 from edge_app.track import PersonTracks
 from train.pyskl import Annotation, PysklFile, make_annotation, save_pyskl
 
@@ -127,10 +130,23 @@ def list_csv(path: Path) -> list[VideoItem]:
 # ------------------------------------------------------------------ one video
 
 
+def _fixed_rows(pose: PoseResult, rows: int) -> PoseResult:
+    """The first ``rows`` detections, padded with empty ones (score 0)."""
+    kp = np.zeros((rows, *pose.keypoints.shape[1:]), dtype=np.float32)
+    sc = np.zeros((rows, pose.scores.shape[1]), dtype=np.float32)
+    n = min(rows, pose.num_persons)
+    kp[:n], sc[:n] = pose.keypoints[:n], pose.scores[:n]
+    return PoseResult(kp, sc)
+
+
 def extract_video(
-    item: VideoItem, tracker_factory: Any, *, num_poses: int = 1
+    item: VideoItem, tracker_factory: Any, *, num_poses: int = 1,
+    track: TrackConfig | None = None,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], float, tuple[int, int]]:
     """Run the pose tracker and the edge's person tracks over a clip.
+
+    ``track``: the edge's ``pose.track`` settings (None: its defaults; ``enabled: false``:
+    every frame's detections as the pose model reports them, as such an edge sees them).
 
     Returns:
         keypoints ``(M, T, 17, 2)`` pixels, scores ``(M, T, 17)``, fps, ``(height, width)``;
@@ -151,7 +167,9 @@ def extract_video(
         kps: list[npt.NDArray[np.float32]] = []
         scs: list[npt.NDArray[np.float32]] = []
         shape: tuple[int, int] | None = None
-        tracks = PersonTracks(num_poses)  # the edge's defaults (pose.track)
+        tc = track or TrackConfig()
+        tracks = PersonTracks(num_poses, keep_s=tc.keep_s, reach=tc.reach, speed=tc.speed,
+                              switch_ratio=tc.switch_ratio) if tc.enabled else None
         ids: list[npt.NDArray[np.int64]] = []
         with tracker_factory() as tracker:
             index = 0
@@ -161,10 +179,14 @@ def extract_video(
                     break
                 rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
                 shape = (int(rgb.shape[0]), int(rgb.shape[1]))
-                tracked = tracks.update(index / fps, tracker.process(rgb, index / fps))
+                seen = tracker.process(rgb, index / fps)
+                if tracks is not None:
+                    tracked = tracks.update(index / fps, seen)
+                    ids.append(tracks.ids.copy())
+                else:
+                    tracked = _fixed_rows(seen, num_poses)
                 kps.append(tracked.keypoints)
                 scs.append(tracked.scores)
-                ids.append(tracks.ids.copy())
                 index += 1
     finally:
         cap.release()
@@ -175,7 +197,7 @@ def extract_video(
     scores = np.stack(scs, axis=1)
     # like the edge's windows: what a track displaced by someone far more confident
     # followed was not a person (edge_app.window.same_person)
-    if tracks.discredited:
+    if tracks is not None and tracks.discredited:
         gone = np.isin(np.stack(ids, axis=1), list(tracks.discredited))  # (M, T)
         scores[gone] = 0.0
         keypoints[gone] = 0.0
@@ -209,8 +231,13 @@ def extract_dataset(
     max_side: int = 640,
     val_fraction: float = 0.0,
     progress: bool = True,
+    pose: PoseConfig | None = None,
 ) -> tuple[PysklFile, list[tuple[str, str]]]:
     """Extract every item (resuming from ``<out>.parts/``) and write the PYSKL pickle.
+
+    ``pose``: an edge config's pose section (``--edge-config``): its detector thresholds
+    and person tracks are used, so the clips are what that edge sees; ``model_path``,
+    ``num_poses`` and ``max_side`` as given here.
 
     Returns:
         the dataset and the ``(video, reason)`` list of videos that could not be read.
@@ -225,14 +252,18 @@ def extract_dataset(
     if unknown:
         raise ExtractError(f"labels {unknown} are not among the class names {names}")
     model = model_path or DEFAULT_POSE_MODEL
-    PoseTracker(model, num_poses=num_poses, max_side=max_side).close()  # fail early
+    pcfg = pose or PoseConfig()
+    thresholds = {"min_detection_confidence": pcfg.min_detection_confidence,
+                  "min_presence_confidence": pcfg.min_presence_confidence,
+                  "min_tracking_confidence": pcfg.min_tracking_confidence}
+    PoseTracker(model, num_poses=num_poses, max_side=max_side, **thresholds).close()  # early
     keys = [i.key for i in items]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
         raise ExtractError(f"clip {dup!r} is listed twice")
 
     def factory() -> PoseTracker:
-        return PoseTracker(model, num_poses=num_poses, max_side=max_side)
+        return PoseTracker(model, num_poses=num_poses, max_side=max_side, **thresholds)
 
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
@@ -245,7 +276,8 @@ def extract_dataset(
     for item in bar:
         bar.set_postfix_str(item.rel[-40:])
         try:
-            kp, sc, fps, shape = extract_video(item, factory, num_poses=num_poses)
+            kp, sc, fps, shape = extract_video(item, factory, num_poses=num_poses,
+                                               track=pcfg.track)
         except OSError as exc:
             failed.append((str(item.path), str(exc)))
             log.warning("skipped %s: %s", item.path, exc)
@@ -291,15 +323,21 @@ def add_extract_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--label-set", help="class names from a label set (ntu60, toyota, adl)")
     parser.add_argument("--pose-model", type=Path, help="MediaPipe PoseLandmarker .task "
                         "(default: the bundled one)")
-    parser.add_argument("--num-poses", type=int, default=1, help="persons per frame (M)")
-    parser.add_argument("--max-side", type=int, default=640, help="downscale frames to this "
-                        "longer side before pose estimation, as the edge does")
+    parser.add_argument("--edge-config", type=Path, help="the edge's config file (e.g. "
+                        "/etc/epam-edge/config.yaml): its pose section (model, persons, "
+                        "thresholds, person tracks, max_side) is used, so the clips are "
+                        "what that edge sees; the flags below override it")
+    parser.add_argument("--num-poses", type=int, default=None,
+                        help="persons per frame (M; default 1)")
+    parser.add_argument("--max-side", type=int, default=None, help="downscale frames to this "
+                        "longer side before pose estimation, as the edge does (default 640)")
     parser.add_argument("--val-fraction", type=float, default=0.0, help="put this fraction of "
                         "clips (stable hash) in a 'val' split when the CSV gives no split")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def extract_from_args(args: argparse.Namespace) -> int:
+    from edge_app.config import ConfigError, load_config
     from edge_app.pose import PoseError
     from model.labels import get_label_set
 
@@ -311,11 +349,20 @@ def extract_from_args(args: argparse.Namespace) -> int:
             names = list(get_label_set(args.label_set))
         elif args.classes:
             names = [s.strip() for s in args.classes.split(",") if s.strip()]
+        pose = PoseConfig()
+        if args.edge_config is not None:
+            if not args.edge_config.is_file():
+                raise ExtractError(f"edge config {args.edge_config} does not exist")
+            edge = load_config(args.edge_config)
+            pose = edge.pose
+            if args.pose_model is None and pose.model_path:
+                args.pose_model = edge.resolved_pose_model_path()
         data, failed = extract_dataset(
             items, args.out, class_names=names, model_path=args.pose_model,
-            num_poses=args.num_poses, max_side=args.max_side, val_fraction=args.val_fraction,
-            progress=not args.no_progress)
-    except (ExtractError, PoseError, KeyError) as exc:
+            num_poses=args.num_poses or pose.num_poses,
+            max_side=args.max_side or pose.max_side, val_fraction=args.val_fraction,
+            progress=not args.no_progress, pose=pose)
+    except (ExtractError, PoseError, KeyError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     counts = ", ".join(f"{k}={len(v)}" for k, v in sorted(data.split.items()))

@@ -165,3 +165,18 @@ def test_a_person_seen_in_place_keeps_their_track_when_someone_stronger_walks_in
     assert _x(nxt, a_slot) == pytest.approx(102) and int(tracks.ids[a_slot]) == a_id
     assert _x(nxt, 1 - a_slot) == pytest.approx(300)
     assert not tracks.discredited
+
+
+def test_a_detection_of_a_few_joints_does_not_shrink_the_person() -> None:
+    """Two joints say where the person is, not how big: the next full body still matches."""
+    tracks = PersonTracks(1)
+    first = _up(tracks, 0.0, _pose((400, 250, 0.6)))
+    few = _pose((400, 250, 0.6))
+    few.scores[0, 2:] = 0.0  # only the nose and one eye (4 px apart)
+    assert _up(tracks, 1 / 30, few).scores[0, :2].min() > 0
+    # the whole body again, 50 px lower: its centre is 147 px from the two joints, within
+    # reach of the body's 199 px (not of the joints' 4 px box): the same person, kept by
+    # the track although much less confident this frame
+    res = _up(tracks, 2 / 30, _pose((400, 300, 0.2)))
+    assert _x(res) == pytest.approx(400) and tracks.stats.started == 1
+    assert first.scores.shape == (1, 17)

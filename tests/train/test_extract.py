@@ -84,3 +84,36 @@ def test_listing_errors(tmp_path: Path) -> None:
     bad.write_text("path,label,start,end\na.mp4,walk,10,5\n")
     with pytest.raises(ExtractError, match="start < end"):
         list_csv(bad)
+
+
+def test_the_edge_config_sets_the_tracker_and_thresholds(
+        csv_input: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    seen: dict[str, object] = {}
+    real = extract.extract_video
+
+    def spy(item: extract.VideoItem, factory: object, **k: object) -> object:
+        seen.update(k)
+        return real(item, factory, **k)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(extract, "extract_video", spy)
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text("pose:\n  num_poses: 2\n  min_detection_confidence: 0.3\n"
+                   "  track: {enabled: false}\n")
+    out = tmp_path / "edge" / "adl.pkl"
+    main([str(csv_input), "--out", str(out), "--label-set", "adl", "--no-progress",
+          "--edge-config", str(cfg)])
+    from edge_app.config import TrackConfig
+
+    track = seen["track"]
+    assert isinstance(track, TrackConfig) and track.enabled is False and seen["num_poses"] == 2
+    first = load_pyskl(out).annotations[0]
+    assert first["keypoint"].shape == (2, 25, 17, 2)  # the edge's two persons, untracked
+    # a wrong key or a missing file: a clear error, nothing written
+    cfg.write_text("pose:\n  track: {keep: 3}\n")
+    assert main([str(csv_input), "--out", str(tmp_path / "x.pkl"), "--no-progress",
+                 "--edge-config", str(cfg)]) == 1
+    assert "keep" in capsys.readouterr().err and not (tmp_path / "x.pkl").exists()
+    assert main([str(csv_input), "--out", str(tmp_path / "x.pkl"), "--no-progress",
+                 "--edge-config", str(tmp_path / "none.yaml")]) == 1
+    assert "does not exist" in capsys.readouterr().err
