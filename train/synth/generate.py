@@ -148,6 +148,9 @@ class SynthConfig:
         if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi < float("inf"):
             raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
                              f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
+        if self.long_hold_prob > 0 and LONG_HOLD_CLASS not in self.classes:
+            raise ValueError(f"long_hold_prob applies to {LONG_HOLD_CLASS!r}, which is not "
+                             f"among the classes {list(self.classes)}")
         lo, hi = self.long_hold_s
         longest = LONG_HOLD_TAKES * self.frames / self.fps - LONG_HOLD_MARGIN_S
         if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi < float("inf") or (

@@ -371,5 +371,7 @@ def test_bad_configuration_is_refused() -> None:
     with pytest.raises(ValueError, match="take of 3 windows"):  # 7 s + the bend > 9.6 s
         SynthConfig(long_hold_prob=0.5, long_hold_s=(1.0, 7.0))
     SynthConfig(frames=24, long_hold_s=(1.0, 7.0))  # unused at probability 0: accepted
+    with pytest.raises(ValueError, match="not among the classes"):
+        SynthConfig(long_hold_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(SystemExit):
         main(["--out", "/tmp/never", "--size", "big"])
