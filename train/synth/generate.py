@@ -232,16 +232,24 @@ def _horizontal(world: FloatArray) -> FloatArray:
 
 
 def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: Person,
-                   rng: np.random.Generator) -> tuple[list[Box], dict[str, Any]]:
-    """Chairs under the pelvis and objects under the hand, in world coordinates."""
+                   rng: np.random.Generator, *, rows: Sequence[int] | None = None
+                   ) -> tuple[list[Box], dict[str, Any]]:
+    """Chairs under the pelvis and objects under the hand, in world coordinates.
+
+    ``rows``: the row of ``world`` each prop is placed from (default: its frame); a
+    cut clip's props anchored outside the window have extra rows past the window's
+    frames (``_outside_anchors``). An object picked up before the window is carried
+    from its first frame, one picked up after it stays on the floor."""
     boxes: list[Box] = []
     carried: dict[str, Any] = {}
     h = person.shape.height
     dom = "r_hand" if person.right_handed else "l_hand"
     r, g, b = (int(v) for v in rng.integers(40, 220, 3))
     colour = (r, g, b)
-    for prop in script.props:
-        f = int(np.clip(prop.frame, 0, world.shape[0] - 1))
+    frames = int(script.poses.shape[0])
+    for k, prop in enumerate(script.props):
+        row = prop.frame if rows is None else rows[k]
+        f = int(np.clip(row, 0, world.shape[0] - 1))
         if prop.kind == "chair":
             pelvis = world[f, POINT_INDEX["pelvis"]]
             seat_top = max(0.25, float(pelvis[2]) - 0.06 * h)
@@ -273,7 +281,12 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
             size = float(rng.uniform(0.08, 0.2))
             boxes.append(Box((float(hand[0]), float(hand[1])), (size, size * 0.8, size * 0.7),
                              float(rng.uniform(0, np.pi)), colour, kind="object"))
-            carried = {"frame": f, "hand": dom, "box": len(boxes) - 1}
+            # carried after its anchor: from the start if picked up before the window
+            # (a cut clip's anchor before it, clipped to frame 0), never if after it
+            start = f if f < frames else frames
+            if rows is not None and f >= frames and prop.frame == 0:
+                start = -1
+            carried = {"frame": start, "hand": dom, "box": len(boxes) - 1}
     return boxes, carried
 
 
@@ -282,9 +295,14 @@ def slow_down(script: Script, frames: int, rng: np.random.Generator) -> Script:
     ``s`` times higher rate, so played at the clip rate it is ``s`` times slower) to
     ``frames``: a random cut whose centre lies in the labelled event where the script's
     ends allow (so at least half the window, or half the event, shows it)."""
+    return cut_window(script, frames, rng)[0]
+
+
+def cut_window(script: Script, frames: int, rng: np.random.Generator) -> tuple[Script, int]:
+    """``slow_down``'s cut and its first frame in ``script`` (0 when nothing is cut)."""
     total = int(script.poses.shape[0])
     if total <= frames:
-        return script
+        return script, 0
     e0, e1 = script.event
     half = frames // 2
     lo = int(np.clip(e0, half, total - (frames - half)))
@@ -295,7 +313,36 @@ def slow_down(script: Script, frames: int, rng: np.random.Generator) -> Script:
     props = [replace(p, frame=int(np.clip(p.frame - off, 0, frames - 1))) for p in script.props]
     drive = None if script.drive is None else script.drive[off:off + frames]
     return Script(script.poses[off:off + frames], script.yaw[off:off + frames], event,
-                  f"{script.variant}_slow", props, drive)
+                  f"{script.variant}_slow", props, drive), off
+
+
+def _outside_anchors(take: Script, off: int, frames: int, shape: Any, heading: float,
+                     cut_world: FloatArray) -> tuple[FloatArray, FloatArray, list[int]]:
+    """Body points and headings, in the cut's world, at the frames of ``take`` where its
+    props are anchored outside the cut ``[off, off + frames)`` (a chair sat on before
+    the window starts, an object picked up after it ends), so they stand where the
+    body put them and not at the window's edge. Also each prop's row in the cut world
+    extended by these (``frames + j`` for the j-th outside anchor)."""
+    yaw = take.yaw + heading
+    drive = None
+    if take.drive is not None:
+        c, s = np.cos(heading), np.sin(heading)
+        drive = take.drive @ np.array([[c, s], [-s, c]])
+    full = place_on_floor(shape, forward_kinematics(shape, take.poses, yaw), np.zeros(2), drive)
+    # place_on_floor integrates frame-to-frame steps: the cut's world is the full one
+    # shifted so the cut's first pelvis position is where the cut started it
+    pelvis = POINT_INDEX["pelvis"]
+    shift = np.zeros(3)
+    shift[:2] = full[off, pelvis, :2] - cut_world[0, pelvis, :2]
+    rows: list[int] = []
+    extra: list[int] = []
+    for prop in take.props:
+        if off <= prop.frame < off + frames:
+            rows.append(prop.frame - off)
+        else:
+            rows.append(frames + len(extra))
+            extra.append(prop.frame)
+    return full[extra] - shift, yaw[extra], rows
 
 
 def synth_clip(
@@ -316,8 +363,8 @@ def synth_clip(
     if slow:
         stretch = float(rng.uniform(*cfg.slow_stretch))
         long = max(cfg.frames, round(cfg.frames * stretch))
-        script = slow_down(CLASS_SCRIPTS[name](rng, person, long, cfg.fps * long / cfg.frames),
-                           cfg.frames, rng)
+        take = CLASS_SCRIPTS[name](rng, person, long, cfg.fps * long / cfg.frames)
+        script, off = cut_window(take, cfg.frames, rng)
         stretch = long / cfg.frames  # what was played, not the draw
     else:
         stretch = 1.0
@@ -328,10 +375,11 @@ def synth_clip(
     if held:
         hold = float(rng.uniform(*cfg.long_hold_s))
         take = script_bending(rng, person, LONG_HOLD_TAKES * cfg.frames, cfg.fps, hold_s=hold)
-        script = slow_down(take, cfg.frames, rng)
+        script, off = cut_window(take, cfg.frames, rng)
         script = replace(script, variant=f"{take.variant}_long_hold")
     elif not slow:
         script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
+        take, off = script, 0
     heading = float(rng.uniform(0, 2 * np.pi))
     yaw = script.yaw + heading
     rel = forward_kinematics(person.shape, script.poses, yaw)
@@ -340,10 +388,17 @@ def synth_clip(
         c, s = np.cos(heading), np.sin(heading)
         drive = script.drive @ np.array([[c, s], [-s, c]])
     world0 = place_on_floor(person.shape, rel, np.zeros(2), drive)
+    n = cfg.frames
+    prop_rows = [prop.frame for prop in script.props]
+    if take is not script:  # props anchored outside the cut: extra rows, moved with the body
+        extra, extra_yaw, prop_rows = _outside_anchors(take, off, n, person.shape, heading,
+                                                       world0)
+        world0 = np.concatenate([world0, extra], axis=0)
+        yaw = np.concatenate([yaw, extra_yaw])
     camera = sample_camera(rng, cfg.width, cfg.height)
     partial = bool(rng.uniform() < cfg.partial_prob)
     need = cfg.partial_min_visible if partial else cfg.min_visible
-    pelvis0 = world0[:, POINT_INDEX["pelvis"], :2]
+    pelvis0 = world0[:n, POINT_INDEX["pelvis"], :2]
     centroid = 0.5 * (pelvis0.min(axis=0) + pelvis0.max(axis=0))
     hfov = 2 * np.arctan(cfg.width / 2 / camera.focal)
     d_lo = camera.focal * person.shape.height / (cfg.height * cfg.height_frac[1])
@@ -371,7 +426,7 @@ def synth_clip(
             yaw = yaw + spin
         world = world0.copy()
         world[:, :, :2] += target - centroid
-        pts = to_coco(world)
+        pts = to_coco(world[:n])
         uv, _ = camera.project(pts)
         inside = ((uv[..., 0] >= 0) & (uv[..., 0] <= cfg.width - 1) & (uv[..., 1] >= 0)
                   & (uv[..., 1] <= cfg.height - 1) & (camera.to_camera(pts)[..., 2] > 0.3))
@@ -385,14 +440,15 @@ def synth_clip(
             best_heading = (heading, yaw)
             break
     assert best is not None
-    vis, world = best
-    heading, yaw = best_heading
+    vis, world_ext = best
+    heading, yaw_ext = best_heading
+    world, yaw = world_ext[:n], yaw_ext[:n]
     coco3d = to_coco(world)
     uv, depth = camera.project(coco3d)
     pelvis_depth = camera.to_camera(world[:, POINT_INDEX["pelvis"]])[:, 2]
     torso_px = camera.focal * person.shape.spine / np.maximum(pelvis_depth, 0.3)
     scene = sample_scene(rng, camera, world[:, POINT_INDEX["pelvis"], :2])
-    props, carried = _resolve_props(script, world, yaw, person, rng)
+    props, carried = _resolve_props(script, world_ext, yaw_ext, person, rng, rows=prop_rows)
     scene.props = props
     scene.carried = carried
     hidden = self_occlusion(depth, uv, torso_px)

@@ -245,6 +245,24 @@ def test_long_hold_bends_stay_low_longer_and_leave_other_classes_alone() -> None
     assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(zero, quick, strict=False))
 
 
+def _seat_top(clip: Any) -> float | None:
+    tops = [b["z0"] + b["size"][2] for b in clip.meta["scene"]["props"]
+            if b["kind"].endswith("_seat") and "leg" not in b["kind"]]
+    return max(tops) if tops else None
+
+
+def test_a_slowed_clip_puts_the_chair_where_the_person_sat() -> None:
+    """The chair is placed from the take before the cut: under the seated pelvis even
+    when the window starts after the person stood up (it was drawn at the window's
+    first frame, up to 0.2 m higher, before)."""
+    usual = SynthConfig(seed=21, video=False, subjects=16)
+    slow = replace(usual, slow_prob=1.0)
+    for label in ("sitting down", "standing up"):
+        normal = [t for c in _clips(usual, label, 30) if (t := _seat_top(c)) is not None]
+        slowed = [t for c in _clips(slow, label, 30) if (t := _seat_top(c)) is not None]
+        assert len(slowed) == 30 and max(slowed) <= max(normal) + 0.05, (label, max(slowed))
+
+
 def test_slow_down_cuts_around_the_event() -> None:
     from train.synth.motions import Prop, Script
 
