@@ -36,9 +36,7 @@ import argparse
 import json
 import logging
 import math
-import os
 import sys
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -52,8 +50,8 @@ import numpy.typing as npt
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
-from benchmarks.model_card import DEFAULT_DATA, ReplayResult, _Recorder
-from edge_app.config import DEFAULT_MODEL, load_config
+from benchmarks.model_card import DEFAULT_DATA, ReplayResult, replay
+from edge_app.config import DEFAULT_MODEL
 from edge_app.pipeline import Pipeline
 from edge_app.runner import ModelError, ModelRunner, Prediction
 
@@ -153,29 +151,15 @@ class _Tap:
 def replay_with_tap(source: str, scorer: StreamScorer, model: Path,
                     tally: Tally) -> tuple[ReplayResult, int]:
     """The edge pipeline on ``source`` with the fused model, every RGB window tallied."""
-    cfg = load_config(overrides=["logging.level=WARNING", "mqtt.enabled=false",
-                                 "model.backend=onnxruntime", "privacy.enabled=false"])
-    result = ReplayResult()
-    with tempfile.TemporaryDirectory() as tmp:
-        old = os.environ.get("EPAM_DATA_DIR")
-        os.environ["EPAM_DATA_DIR"] = tmp
-        try:
-            p = Pipeline(cfg, source=source, model_path=model, realtime=False)
-            tap = _Tap(p.runner, scorer, tally)
-            p.runner = tap  # type: ignore[assignment]
-            p.add_sink(_Recorder(result))
-            p.start()
-            p.wait()
-            p.stop()
-        finally:
-            if old is None:
-                os.environ.pop("EPAM_DATA_DIR", None)
-            else:
-                os.environ["EPAM_DATA_DIR"] = old
-    if p.error:
-        raise RuntimeError(f"{source}: {p.error}")
-    result.duration_s = p.stats.source_time
-    return result, tap.without_rgb
+    taps: list[_Tap] = []
+
+    def install(p: Pipeline) -> None:
+        taps.append(_Tap(p.runner, scorer, tally))
+        p.runner = taps[0]  # type: ignore[assignment]
+
+    result = replay(source, model, overrides=["model.backend=onnxruntime",
+                                              "privacy.enabled=false"], prepare=install)
+    return result, taps[0].without_rgb
 
 
 def _answer_rows(tally: Tally, *, with_truth: bool) -> list[list[str]]:

@@ -48,7 +48,7 @@ import pickle
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -141,8 +141,12 @@ class _Recorder(SinkBase):
         self._pending.clear()
 
 
-def replay(source: str, model: Path, *, overrides: Sequence[str] = ()) -> ReplayResult:
-    """Run the edge pipeline on ``source`` (``--fast``) and record what it decided."""
+def replay(source: str, model: Path, *, overrides: Sequence[str] = (),
+           prepare: Callable[[Pipeline], None] | None = None) -> ReplayResult:
+    """Run the edge pipeline on ``source`` (``--fast``) and record what it decided.
+
+    ``prepare`` is called with the pipeline before it starts (e.g. to wrap its runner).
+    """
     cfg = load_config(overrides=["logging.level=WARNING",
                                  "mqtt.enabled=false", *overrides])
     result = ReplayResult()
@@ -151,6 +155,8 @@ def replay(source: str, model: Path, *, overrides: Sequence[str] = ()) -> Replay
         os.environ["EPAM_DATA_DIR"] = tmp
         try:
             p = Pipeline(cfg, source=source, model_path=model, realtime=False)
+            if prepare is not None:
+                prepare(p)
             p.add_sink(_Recorder(result))
             p.start()
             p.wait()

@@ -232,14 +232,16 @@ def _horizontal(world: FloatArray) -> FloatArray:
 
 
 def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: Person,
-                   rng: np.random.Generator, *, rows: Sequence[int] | None = None
+                   rng: np.random.Generator, *,
+                   placement: Sequence[tuple[int, int]] | None = None
                    ) -> tuple[list[Box], dict[str, Any]]:
     """Chairs under the pelvis and objects under the hand, in world coordinates.
 
-    ``rows``: the row of ``world`` each prop is placed from (default: its frame); a
-    cut clip's props anchored outside the window have extra rows past the window's
-    frames (``_outside_anchors``). An object picked up before the window is carried
-    from its first frame, one picked up after it stays on the floor."""
+    ``placement``: per prop, the row of ``world`` it is placed from and its anchor
+    frame in the window (default: its frame, both). A cut clip's props anchored
+    outside the window have rows past the window's frames; an object picked up before
+    the window (anchor < 0) is carried from its first frame, one picked up after it
+    stays on the floor."""
     boxes: list[Box] = []
     carried: dict[str, Any] = {}
     h = person.shape.height
@@ -248,7 +250,7 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
     colour = (r, g, b)
     frames = int(script.poses.shape[0])
     for k, prop in enumerate(script.props):
-        row = prop.frame if rows is None else rows[k]
+        row, anchor = (prop.frame, prop.frame) if placement is None else placement[k]
         f = int(np.clip(row, 0, world.shape[0] - 1))
         if prop.kind == "chair":
             pelvis = world[f, POINT_INDEX["pelvis"]]
@@ -281,11 +283,9 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
             size = float(rng.uniform(0.08, 0.2))
             boxes.append(Box((float(hand[0]), float(hand[1])), (size, size * 0.8, size * 0.7),
                              float(rng.uniform(0, np.pi)), colour, kind="object"))
-            # carried after its anchor: from the start if picked up before the window
-            # (a cut clip's anchor before it, clipped to frame 0), never if after it
-            start = f if f < frames else frames
-            if rows is not None and f >= frames and prop.frame == 0:
-                start = -1
+            # carried after its anchor: from the start if picked up before the window,
+            # never if after it
+            start = int(np.clip(anchor, -1, frames))
             carried = {"frame": start, "hand": dom, "box": len(boxes) - 1}
     return boxes, carried
 
@@ -314,35 +314,6 @@ def cut_window(script: Script, frames: int, rng: np.random.Generator) -> tuple[S
     drive = None if script.drive is None else script.drive[off:off + frames]
     return Script(script.poses[off:off + frames], script.yaw[off:off + frames], event,
                   f"{script.variant}_slow", props, drive), off
-
-
-def _outside_anchors(take: Script, off: int, frames: int, shape: Any, heading: float,
-                     cut_world: FloatArray) -> tuple[FloatArray, FloatArray, list[int]]:
-    """Body points and headings, in the cut's world, at the frames of ``take`` where its
-    props are anchored outside the cut ``[off, off + frames)`` (a chair sat on before
-    the window starts, an object picked up after it ends), so they stand where the
-    body put them and not at the window's edge. Also each prop's row in the cut world
-    extended by these (``frames + j`` for the j-th outside anchor)."""
-    yaw = take.yaw + heading
-    drive = None
-    if take.drive is not None:
-        c, s = np.cos(heading), np.sin(heading)
-        drive = take.drive @ np.array([[c, s], [-s, c]])
-    full = place_on_floor(shape, forward_kinematics(shape, take.poses, yaw), np.zeros(2), drive)
-    # place_on_floor integrates frame-to-frame steps: the cut's world is the full one
-    # shifted so the cut's first pelvis position is where the cut started it
-    pelvis = POINT_INDEX["pelvis"]
-    shift = np.zeros(3)
-    shift[:2] = full[off, pelvis, :2] - cut_world[0, pelvis, :2]
-    rows: list[int] = []
-    extra: list[int] = []
-    for prop in take.props:
-        if off <= prop.frame < off + frames:
-            rows.append(prop.frame - off)
-        else:
-            rows.append(frames + len(extra))
-            extra.append(prop.frame)
-    return full[extra] - shift, yaw[extra], rows
 
 
 def synth_clip(
@@ -381,20 +352,26 @@ def synth_clip(
         script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
         take, off = script, 0
     heading = float(rng.uniform(0, 2 * np.pi))
-    yaw = script.yaw + heading
-    rel = forward_kinematics(person.shape, script.poses, yaw)
+    # The body is placed over the whole take (a cut clip's take is longer than the
+    # window); place_on_floor integrates frame-to-frame steps, so the window's rows are
+    # the cut's body up to a shift, which the placement below takes out. The rows of
+    # props anchored outside the cut (a chair sat on before the window starts) are
+    # appended after the window's, so they move with the body.
+    take_yaw = take.yaw + heading
+    rel = forward_kinematics(person.shape, take.poses, take_yaw)
     drive = None
-    if script.drive is not None:
+    if take.drive is not None:
         c, s = np.cos(heading), np.sin(heading)
-        drive = script.drive @ np.array([[c, s], [-s, c]])
-    world0 = place_on_floor(person.shape, rel, np.zeros(2), drive)
+        drive = take.drive @ np.array([[c, s], [-s, c]])
+    placed = place_on_floor(person.shape, rel, np.zeros(2), drive)
     n = cfg.frames
-    prop_rows = [prop.frame for prop in script.props]
-    if take is not script:  # props anchored outside the cut: extra rows, moved with the body
-        extra, extra_yaw, prop_rows = _outside_anchors(take, off, n, person.shape, heading,
-                                                       world0)
-        world0 = np.concatenate([world0, extra], axis=0)
-        yaw = np.concatenate([yaw, extra_yaw])
+    last = placed.shape[0] - 1
+    frames = [int(np.clip(prop.frame, 0, last)) for prop in take.props]
+    anchors = [f - off for f in frames]  # window-relative, maybe outside it
+    outside = [f for f, a in zip(frames, anchors, strict=True) if not 0 <= a < n]
+    rows = [a if 0 <= a < n else n + outside.index(a + off) for a in anchors]
+    world0 = np.concatenate([placed[off:off + n], placed[outside]], axis=0)
+    yaw = np.concatenate([take_yaw[off:off + n], take_yaw[outside]])
     camera = sample_camera(rng, cfg.width, cfg.height)
     partial = bool(rng.uniform() < cfg.partial_prob)
     need = cfg.partial_min_visible if partial else cfg.min_visible
@@ -448,7 +425,8 @@ def synth_clip(
     pelvis_depth = camera.to_camera(world[:, POINT_INDEX["pelvis"]])[:, 2]
     torso_px = camera.focal * person.shape.spine / np.maximum(pelvis_depth, 0.3)
     scene = sample_scene(rng, camera, world[:, POINT_INDEX["pelvis"], :2])
-    props, carried = _resolve_props(script, world_ext, yaw_ext, person, rng, rows=prop_rows)
+    props, carried = _resolve_props(script, world_ext, yaw_ext, person, rng,
+                                    placement=list(zip(rows, anchors, strict=True)))
     scene.props = props
     scene.carried = carried
     hidden = self_occlusion(depth, uv, torso_px)
