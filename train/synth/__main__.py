@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "take; 0 reproduces generator version 2's clips")
     p.add_argument("--long-hold", type=float, nargs=2, default=defaults.long_hold_s,
                    metavar=("LO", "HI"), help="seconds such a bend is held at the bottom")
+    p.add_argument("--wave-sweep-prob", type=float, default=defaults.wave_sweep_prob,
+                   help="share of waving clips that are big, slow arcs of straight arms "
+                        "(0.5-1.3 Hz, shoulder height to overhead); 0 reproduces generator "
+                        "version 3's clips")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -94,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers, partial_prob=args.partial_prob, classes=tuple(args.classes),
             profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
             slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
-            long_hold_s=tuple(args.long_hold))
+            long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

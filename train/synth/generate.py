@@ -39,7 +39,14 @@ from train.synth.body import (
     to_coco,
 )
 from train.synth.camera import Camera, sample_camera
-from train.synth.motions import CLASS_SCRIPTS, Person, Script, sample_person, script_bending
+from train.synth.motions import (
+    CLASS_SCRIPTS,
+    Person,
+    Script,
+    sample_person,
+    script_bending,
+    script_waving,
+)
 from train.synth.noise import DEFAULT_PROFILE, NoiseConfig, NoiseModel, load_profile, self_occlusion
 from train.synth.scene import Box, Scene, occluded_by_boxes, sample_scene
 
@@ -62,9 +69,11 @@ log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 # 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
-# slow_prob 0 and long_hold_prob 0 give version 1's clips.
-GENERATOR_VERSION = 3
+# 4: big, slow sweeping waves (wave_sweep_prob).
+# slow_prob, long_hold_prob and wave_sweep_prob 0 give version 1's clips.
+GENERATOR_VERSION = 4
 LONG_HOLD_CLASS = "bending or picking up"
+WAVE_CLASS = "waving for help"
 LONG_HOLD_TAKES = 3  # a long-hold bend is scripted this many windows long, then cut
 LONG_HOLD_MARGIN_S = 3.3  # the slowest bend down and up (1.5 s each) and the ends
 SUBJECT_STREAM = 7_000_001  # seed-sequence key of the subject pool
@@ -106,6 +115,10 @@ class SynthConfig:
             take three windows long and cut to a window around the event, as a sliding
             window sees a pick-up that outlasts it. 0: no draw, version 2's clips.
         long_hold_s: range of that hold (seconds; the usual one is 0.2-0.8 s).
+        wave_sweep_prob: share of waving clips (not slowed ones) that are the big, slow
+            distress signal: straight arms swung 0.5-1.3 times a second between
+            shoulder height and overhead (``motions.script_waving(sweep=True)``), as
+            UTKinect's and MSR Action3D's people wave. 0: no draw, version 3's clips.
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
@@ -131,6 +144,7 @@ class SynthConfig:
     slow_classes: tuple[str, ...] = tuple(c for c in ADL_CLASSES if c != "falling")
     long_hold_prob: float = 0.0
     long_hold_s: tuple[float, float] = (0.8, 3.0)
+    wave_sweep_prob: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -159,6 +173,12 @@ class SynthConfig:
                              f"long_hold_s[1] <= {longest:.1f} s (the bend down and up must "
                              f"fit in a take of {LONG_HOLD_TAKES} windows), got "
                              f"{self.long_hold_prob} and {self.long_hold_s}")
+
+        if not 0 <= self.wave_sweep_prob <= 1:
+            raise ValueError(f"need 0 <= wave_sweep_prob <= 1, got {self.wave_sweep_prob}")
+        if self.wave_sweep_prob > 0 and WAVE_CLASS not in self.classes:
+            raise ValueError(f"wave_sweep_prob applies to {WAVE_CLASS!r}, which is not "
+                             f"among the classes {list(self.classes)}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -349,7 +369,13 @@ def synth_clip(
         script, off = cut_window(take, cfg.frames, rng)
         script = replace(script, variant=f"{take.variant}_long_hold")
     elif not slow:
-        script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
+        # No draw at wave_sweep_prob 0 or for other classes: version 3's clips.
+        swept = (cfg.wave_sweep_prob > 0 and name == WAVE_CLASS
+                 and bool(rng.uniform() < cfg.wave_sweep_prob))
+        if swept:
+            script = script_waving(rng, person, cfg.frames, cfg.fps, sweep=True)
+        else:
+            script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
         take, off = script, 0
     heading = float(rng.uniform(0, 2 * np.pi))
     # The body is placed over the whole take (a cut clip's take is longer than the

@@ -807,9 +807,17 @@ def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: f
                    f"bend_{style}" + ("_stay" if stays_down else ""), [Prop("object", pick)])
 
 
-def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float) -> Script:
+def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float,
+                  *, sweep: bool = False) -> Script:
     """Waving one or both arms overhead or high to the side, for help, most of the
-    window; standing, seated, or sitting on the floor."""
+    window; standing, seated, or sitting on the floor.
+
+    ``sweep``: the big, slow distress signal instead: one or (mostly) both straight arms
+    swung in wide arcs between shoulder height and overhead (``WAVE_SWEEP_HZ``), as the
+    waves of UTKinect's and MSR Action3D's people are (about 0.7 Hz, the higher wrist
+    from below the shoulders to a torso length above them)."""
+    if sweep:
+        return _script_sweep_wave(rng, person, frames, fps)
     d = frames / fps
     where = str(rng.choice(["stand", "seat", "floor"], p=[0.55, 0.25, 0.2]))
     props: list[Prop] = []
@@ -863,6 +871,61 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     tl.append(poses, np.full(n, tl.yaw))
     return _finish(tl, rng, person, frames, (start, frames),
                    f"wave_{where}_{'both' if both else 'one'}_{style}", props, idle=0.6)
+
+
+WAVE_SWEEP_HZ = (0.5, 1.3)  # arcs per second of the sweeping wave
+WAVE_SWEEP_LOW = (0.9, 1.6)  # shoulder abduction at the bottom of the arc (1.57: level)
+WAVE_SWEEP_HIGH = (2.6, 3.05)  # and at the top (3.14: straight up)
+
+
+def _script_sweep_wave(rng: np.random.Generator, person: Person, frames: int,
+                       fps: float) -> Script:
+    """``script_waving(sweep=True)``: wide, slow arcs of straight arms, most often both
+    together (in phase, or alternating), from the first frame or after a raise."""
+    d = frames / fps
+    where = str(rng.choice(["stand", "seat", "floor"], p=[0.7, 0.2, 0.1]))
+    props: list[Prop] = []
+    if where == "stand":
+        base = stand_pose(rng, person)
+    elif where == "seat":
+        seat = str(rng.choice(list(SEATS)))
+        base = sit_pose(rng, person, seat)
+        props.append(Prop("chair", 0, seat))
+    else:
+        base = floor_sit_pose(rng, person)
+    dom, oth = _sides(person)
+    both = rng.uniform() < 0.75
+    alternate = both and rng.uniform() < 0.3
+    arms = [dom, oth] if both else [dom]
+    freq = rng.uniform(*WAVE_SWEEP_HZ)
+    tl = Timeline(fps, base, 0.0)
+    lead = rng.uniform(0.0, 0.6) if rng.uniform() < 0.5 else 0.0
+    if lead:
+        tl.hold(lead)
+    up = tl.pose
+    ranges: dict[str, tuple[float, float]] = {}
+    for s in arms:
+        lo, hi = rng.uniform(*WAVE_SWEEP_LOW), rng.uniform(*WAVE_SWEEP_HIGH)
+        ranges[s] = (lo, hi)
+        up[_p(f"{s}_sh_abd")] = lo
+        up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.5)
+        up[_p(f"{s}_sh_twist")] = rng.uniform(-0.2, 0.3)
+        up[_p(f"{s}_elbow")] = rng.uniform(0.0, 0.35)
+    tl.move(up, rng.uniform(0.3, 0.7) if lead else 1.0 / fps)
+    n = tl.n(d - tl.frames / fps + 0.3)
+    t = np.arange(n) / fps
+    poses = np.repeat(tl.pose[None], n, axis=0)
+    for i, s in enumerate(arms):
+        lo, hi = ranges[s]
+        ph = PI if alternate and i else 0.0
+        rise = 0.5 - 0.5 * np.cos(2 * PI * freq * t + ph)  # 0 at the bottom, 1 at the top
+        poses[:, _p(f"{s}_sh_abd")] = lo + (hi - lo) * rise
+        poses[:, _p(f"{s}_elbow")] += 0.2 * np.abs(np.sin(2 * PI * freq * t + ph))
+    poses[:, _p("neck_flex")] -= 0.15
+    tl.append(poses, np.full(n, tl.yaw))
+    return _finish(tl, rng, person, frames, (0, frames),
+                   f"wave_{where}_{'both' if both else 'one'}_sweep"
+                   + ("_alternate" if alternate else ""), props, idle=0.6)
 
 
 def script_background(rng: np.random.Generator, person: Person, frames: int,

@@ -179,6 +179,32 @@ def test_waving_raises_a_wrist_above_the_head() -> None:
         assert above[cfg.frames // 3:].mean() > 0.7, clip.meta["variant"]
 
 
+def test_sweeping_waves_are_wide_slow_arcs_and_leave_other_clips_alone() -> None:
+    usual = SynthConfig(seed=6, video=False, subjects=16)
+    swept = _clips(replace(usual, wave_sweep_prob=1.0), "waving for help", 8)
+    for clip in swept:
+        assert "_sweep" in clip.meta["variant"]
+        w = clip.world
+        shoulders = w[:, [POINT_INDEX["l_shoulder"], POINT_INDEX["r_shoulder"]], 2].mean(axis=1)
+        wrists = w[:, [POINT_INDEX["l_wrist"], POINT_INDEX["r_wrist"]], 2] - shoulders[:, None]
+        late = wrists[usual.frames // 3:]  # after any raise
+        late = late[:, int(np.argmax(late.std(axis=0)))]  # the waving (or either) wrist
+        assert late.min() < 0.1 and late.max() > 0.35, clip.meta["variant"]  # level to overhead
+        x = late - late.mean()
+        freq = np.fft.rfftfreq(len(x), 1 / usual.fps)
+        top = freq[np.argmax(np.abs(np.fft.rfft(x * np.hanning(len(x))))[1:]) + 1]
+        assert 0.3 <= top <= 1.6, (clip.meta["variant"], top)  # 0.5-1.3 arcs per second
+    # no draw at probability 0, nor for other classes: version 3's clips
+    plain = _clips(usual, "waving for help", 3)
+    assert all("_sweep" not in c.meta["variant"] for c in plain)
+    zero = _clips(replace(usual, wave_sweep_prob=0.0), "waving for help", 3)
+    assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(plain, zero, strict=True))
+    for label in ("walking", "bending or picking up"):
+        a = _clips(usual, label, 3)
+        b = _clips(replace(usual, wave_sweep_prob=1.0), label, 3)
+        assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
+
+
 def _speed(clip: Any) -> float:
     """Peak (90th percentile over frames) mean joint speed in the image, in torso
     lengths per frame."""
@@ -381,6 +407,10 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(slow_stretch=(1.5, float("inf")))
     with pytest.raises(ValueError, match="slow_classes"):
         SynthConfig(slow_classes=("juggling",))
+    with pytest.raises(ValueError, match="wave_sweep_prob"):
+        SynthConfig(wave_sweep_prob=1.5)
+    with pytest.raises(ValueError, match="wave_sweep_prob"):
+        SynthConfig(wave_sweep_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(ValueError, match="long_hold_prob"):
         SynthConfig(long_hold_prob=-0.1)
     for bad in ((0.0, 1.0), (2.0, 1.0), (1.0, float("inf"))):
