@@ -78,8 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
                    metavar=("LO", "HI"), help="seconds such a bend is held at the bottom")
     p.add_argument("--wave-sweep-prob", type=float, default=defaults.wave_sweep_prob,
                    help="share of waving clips that are big, slow arcs of straight arms "
-                        "(0.5-1.3 Hz, shoulder height to overhead); 0 reproduces generator "
-                        "version 3's clips")
+                        "(0.5-1.3 Hz, from shoulder height or below to overhead); 0 "
+                        "reproduces generator version 3's clips")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 

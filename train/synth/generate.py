@@ -116,8 +116,8 @@ class SynthConfig:
             window sees a pick-up that outlasts it. 0: no draw, version 2's clips.
         long_hold_s: range of that hold (seconds; the usual one is 0.2-0.8 s).
         wave_sweep_prob: share of waving clips (not slowed ones) that are the big, slow
-            distress signal: straight arms swung 0.5-1.3 times a second between
-            shoulder height and overhead (``motions.script_waving(sweep=True)``), as
+            distress signal: straight arms swung 0.5-1.3 times a second from at or below
+            shoulder height to overhead (``motions.script_waving(sweep=True)``), as
             UTKinect's and MSR Action3D's people wave. 0: no draw, version 3's clips.
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """

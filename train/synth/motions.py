@@ -813,9 +813,9 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     window; standing, seated, or sitting on the floor.
 
     ``sweep``: the big, slow distress signal instead: one or (mostly) both straight arms
-    swung in wide arcs between shoulder height and overhead (``WAVE_SWEEP_HZ``), as the
-    waves of UTKinect's and MSR Action3D's people are (about 0.7 Hz, the higher wrist
-    from below the shoulders to a torso length above them)."""
+    swung in wide arcs from at or below shoulder height to overhead (``WAVE_SWEEP_HZ``),
+    as UTKinect's people wave (about 0.7 Hz, the higher wrist from below the shoulders
+    to a torso length above them)."""
     if sweep:
         return _script_sweep_wave(rng, person, frames, fps)
     d = frames / fps
@@ -898,20 +898,22 @@ def _script_sweep_wave(rng: np.random.Generator, person: Person, frames: int,
     alternate = both and rng.uniform() < 0.3
     arms = [dom, oth] if both else [dom]
     freq = rng.uniform(*WAVE_SWEEP_HZ)
-    tl = Timeline(fps, base, 0.0)
     lead = rng.uniform(0.0, 0.6) if rng.uniform() < 0.5 else 0.0
-    if lead:
-        tl.hold(lead)
-    up = tl.pose
+    up = base.copy()
     ranges: dict[str, tuple[float, float]] = {}
-    for s in arms:
+    for i, s in enumerate(arms):
         lo, hi = rng.uniform(*WAVE_SWEEP_LOW), rng.uniform(*WAVE_SWEEP_HIGH)
         ranges[s] = (lo, hi)
-        up[_p(f"{s}_sh_abd")] = lo
+        up[_p(f"{s}_sh_abd")] = hi if alternate and i else lo  # where its arc starts
         up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.5)
         up[_p(f"{s}_sh_twist")] = rng.uniform(-0.2, 0.3)
         up[_p(f"{s}_elbow")] = rng.uniform(0.0, 0.35)
-    tl.move(up, rng.uniform(0.3, 0.7) if lead else 1.0 / fps)
+    if lead:  # standing still, then the arms come up
+        tl = Timeline(fps, base, 0.0)
+        tl.hold(lead)
+        tl.move(up, rng.uniform(0.3, 0.7))
+    else:  # already waving in the first frame
+        tl = Timeline(fps, up, 0.0)
     n = tl.n(d - tl.frames / fps + 0.3)
     t = np.arange(n) / fps
     poses = np.repeat(tl.pose[None], n, axis=0)
