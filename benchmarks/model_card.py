@@ -24,11 +24,12 @@ Sections (each skipped, with the reason, when its data is absent):
   lying ("reaching the floor"; in this CSV every falling run is 30 frames, so the floor
   is 1 s after the onset); alerts decided before the onset are false alarms, and an
   incident they opened that is still open at the onset is shown, not counted as caught.
-- ``utk_sequences``: the 20 whole UTKinect takes (about 36 minutes: each subject walks,
+- ``utk_sequences``: the 20 whole UTKinect takes (about 18 minutes: each subject walks,
   sits down, stands up, picks up, carries, throws, pushes, pulls, waves and claps, with
   the moves in between), replayed through the edge pipeline like URFD, split where the
   recording paused: every fall alert is a false alarm, and lying/waving warnings are
-  counted too. The closest real stand-in here for hours of daily living.
+  counted too, each with what the take's labels say at that moment. The closest real
+  stand-in here for hours of daily living.
 - ``videos``: the real videos in ``videos/open`` through the whole edge pipeline
   (OpenCV decode, MediaPipe pose, windows, the model, events): fall alerts there are
   false alarms (people walk, stand, sit; nobody falls).
@@ -382,14 +383,35 @@ def section_urfd(model: Path, data: Path, pad_before: float, pad_after: float,
             "pad_before_s": pad_before, "pad_after_s": pad_after}
 
 
+def take_moment(actions: Sequence[tuple[str, int, int]], frame_id: float) -> str:
+    """What a UTKinect take's labels say about ``frame_id``: the labelled action it falls
+    in, or ``"between A and B"`` (``"before B"``, ``"after A"``) in the moves between."""
+    for action, start, end in actions:
+        if start <= frame_id <= end:
+            return action
+    before = [a for a, _, end in actions if end < frame_id]
+    after = [a for a, start, _ in sorted(actions, key=lambda x: x[1]) if start > frame_id]
+    if before and after:
+        return f"between {before[-1]} and {after[0]}"
+    return f"before {after[0]}" if after else f"after {before[-1]}" if before else "-"
+
+
 def section_utk_sequences(model: Path, data: Path, overrides: Sequence[str]
                           ) -> dict[str, Any]:
-    from train.convert.utkinect import convert_utkinect_sequences
+    from train.convert.utkinect import (
+        SOURCE_FPS,
+        convert_utkinect_sequences,
+        parse_action_labels,
+    )
 
     root = data / "skeletons" / "utkinect"
     if not root.is_dir():
         return {"skipped": f"{root} is absent"}
     pysk = convert_utkinect_sequences(root)
+    joints = root / "joints" if (root / "joints").is_dir() else root
+    label_file = joints / "actionLabel_modified.txt"
+    labels = parse_action_labels(label_file if label_file.is_file()
+                                 else joints / "actionLabel.txt")
     rows = []
     per_part: dict[str, Any] = {}
     total_s = 0.0
@@ -404,21 +426,31 @@ def section_utk_sequences(model: Path, data: Path, overrides: Sequence[str]
             res = replay(str(pkl), model, overrides=overrides)
             falls = res.fall_alerts()
             other = [d for d in res.alerts() if d.event.rule != "fall"]
+            actions = labels.get(name.rsplit("_p", 1)[0], [])
+            first_id = float(ann["source_frame_ids"][0])
+
+            def moment(t: float, actions: Sequence[tuple[str, int, int]] = actions,
+                       first_id: float = first_id) -> str:
+                return take_moment(actions, first_id + t * SOURCE_FPS)
+
             total_s += res.duration_s
             total_falls += len(falls)
             total_other += len(other)
             per_part[name] = {"seconds": res.duration_s, "windows": len(res.windows),
                               "fall_alert_times": [d.decided_at for d in falls],
+                              "fall_alert_moments": [moment(d.decided_at) for d in falls],
                               "other_alerts": [(d.event.label, d.decided_at) for d in other],
+                              "other_alert_moments": [moment(d.decided_at) for d in other],
                               "activity_seconds": res.activity_seconds()}
             if falls or other:
                 rows.append([name, f"{res.duration_s:.0f}", len(falls),
-                             ", ".join(f"{d.decided_at:.0f}" for d in falls) or "-",
-                             ", ".join(f"{d.event.label} {d.decided_at:.0f}s"
-                                       for d in other) or "-"])
+                             ", ".join(f"{d.decided_at:.0f} ({moment(d.decided_at)})"
+                                       for d in falls) or "-",
+                             ", ".join(f"{d.event.label} {d.decided_at:.0f}s "
+                                       f"({moment(d.decided_at)})" for d in other) or "-"])
     print(f"\nUTKinect whole takes ({len(pysk.annotations)} parts, {total_s / 60:.1f} "
           "minutes, nobody falls) through the edge pipeline (keypoint replay, --fast, "
-          "default rules); parts with alerts:")
+          "default rules); parts with alerts (in brackets: what the labels say then):")
     print_table(["part", "seconds", "fall alerts", "at s", "other alerts"], rows or
                 [["(none)", "-", 0, "-", "-"]])
     print(f"{total_falls} false fall alerts and {total_other} other alerts in "

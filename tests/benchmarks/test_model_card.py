@@ -13,6 +13,7 @@ from benchmarks.model_card import (
     _Recorder,
     hold_pad,
     score_fall,
+    take_moment,
     write_replay_pickle,
 )
 from edge_app.types import Event, WindowResult
@@ -102,3 +103,13 @@ def test_sections_on_real_data_skip_with_the_reason_when_it_is_absent(tmp_path: 
                 section_urfd(model, tmp_path, 4.0, 6.0, []),
                 section_videos(model, tmp_path, [])):
         assert "skipped" in res and str(tmp_path) in res["skipped"]
+
+
+def test_take_moment_names_the_labelled_action_or_the_moves_between() -> None:
+    actions = [("walk", 100, 200), ("sitDown", 300, 400), ("standUp", 420, 480)]
+    assert take_moment(actions, 150) == "walk"
+    assert take_moment(actions, 400) == "sitDown"
+    assert take_moment(actions, 250) == "between walk and sitDown"
+    assert take_moment(actions, 50) == "before walk"
+    assert take_moment(actions, 500) == "after standUp"
+    assert take_moment([], 5) == "-"

@@ -9,7 +9,8 @@ every id in the files is even, consecutive rows are never closer than 2 ids, and
 at that rate do the rows (which the authors kept only when the skeleton was tracked)
 come at "about 15 f/sec", as the dataset's documentation says (at 30 ids per second
 they would come at 5-10 per second, and every walk, sit-down and wave would take twice
-as long as people take: walks at 0.7-0.9 steps per second, 3.9 s to sit down). Rows
+as long as people take: walks at 0.6 steps per second, 3.9 s to sit down; now 1.2
+and 2.0 s). Rows
 come irregularly, every 2 to 16 ids, with some ids repeated. Each segment is
 therefore resampled onto a regular 30 Hz grid (every second frame id) by linear
 interpolation of the 3D joints between rows (repeated ids: the first row), so that
