@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of waving clips that are big, slow arcs of straight arms "
                         "(0.5-1.3 Hz, from shoulder height or below to overhead); 0 "
                         "reproduces generator version 3's clips")
+    p.add_argument("--wave-facing-prob", type=float, default=defaults.wave_facing_prob,
+                   help="share of waving clips in which the person faces the camera "
+                        "(within 30 degrees); 0 reproduces generator version 3's clips")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -98,7 +101,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             workers=args.workers, partial_prob=args.partial_prob, classes=tuple(args.classes),
             profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
             slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
-            long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob)
+            long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob,
+            wave_facing_prob=args.wave_facing_prob)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

@@ -69,8 +69,8 @@ log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
 # 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
-# 4: big, slow sweeping waves (wave_sweep_prob).
-# slow_prob, long_hold_prob and wave_sweep_prob 0 give version 1's clips.
+# 4: big, slow sweeping waves (wave_sweep_prob), waves facing the camera (wave_facing_prob).
+# slow_prob, long_hold_prob, wave_sweep_prob and wave_facing_prob 0 give version 1's clips.
 GENERATOR_VERSION = 4
 LONG_HOLD_CLASS = "bending or picking up"
 WAVE_CLASS = "waving for help"
@@ -119,6 +119,9 @@ class SynthConfig:
             distress signal: straight arms swung 0.5-1.3 times a second from at or below
             shoulder height to overhead (``motions.script_waving(sweep=True)``), as
             UTKinect's and MSR Action3D's people wave. 0: no draw, version 3's clips.
+        wave_facing_prob: share of waving clips (not slowed ones) in which the person
+            faces the camera (within 30 degrees), as someone waving for help waves at it;
+            otherwise the heading is uniform. 0: no draw, version 3's clips.
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
@@ -145,6 +148,7 @@ class SynthConfig:
     long_hold_prob: float = 0.0
     long_hold_s: tuple[float, float] = (0.8, 3.0)
     wave_sweep_prob: float = 0.0
+    wave_facing_prob: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -176,8 +180,11 @@ class SynthConfig:
 
         if not 0 <= self.wave_sweep_prob <= 1:
             raise ValueError(f"need 0 <= wave_sweep_prob <= 1, got {self.wave_sweep_prob}")
-        if self.wave_sweep_prob > 0 and WAVE_CLASS not in self.classes:
-            raise ValueError(f"wave_sweep_prob applies to {WAVE_CLASS!r}, which is not "
+        if not 0 <= self.wave_facing_prob <= 1:
+            raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
+        if max(self.wave_sweep_prob, self.wave_facing_prob) > 0 and WAVE_CLASS not in self.classes:
+            raise ValueError(f"wave_sweep_prob and wave_facing_prob apply to {WAVE_CLASS!r}, "
+                             f"which is not "
                              f"among the classes {list(self.classes)}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -336,6 +343,15 @@ def cut_window(script: Script, frames: int, rng: np.random.Generator) -> tuple[S
                   f"{script.variant}_slow", props, drive), off
 
 
+def _facing_angle(world: FloatArray) -> float:
+    """Mean direction the body faces over ``world`` ``(T, points, 3)`` (radians about
+    ``z``): the horizontal part of (left shoulder - right shoulder) x (neck - pelvis)."""
+    left = world[:, POINT_INDEX["l_shoulder"]] - world[:, POINT_INDEX["r_shoulder"]]
+    up = world[:, POINT_INDEX["neck"]] - world[:, POINT_INDEX["pelvis"]]
+    forward = np.cross(left, up).mean(axis=0)
+    return float(np.arctan2(forward[1], forward[0]))
+
+
 def synth_clip(
     cfg: SynthConfig,
     label: int,
@@ -359,6 +375,7 @@ def synth_clip(
         stretch = long / cfg.frames  # what was played, not the draw
     else:
         stretch = 1.0
+    facing = False
     # No draw at long_hold_prob 0 or for other classes: version 2's clips.
     held = (not slow and cfg.long_hold_prob > 0 and name == LONG_HOLD_CLASS
             and bool(rng.uniform() < cfg.long_hold_prob))
@@ -377,6 +394,9 @@ def synth_clip(
         else:
             script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
         take, off = script, 0
+        # No draw at wave_facing_prob 0 or for other classes: version 3's clips.
+        facing = (cfg.wave_facing_prob > 0 and name == WAVE_CLASS
+                  and bool(rng.uniform() < cfg.wave_facing_prob))
     heading = float(rng.uniform(0, 2 * np.pi))
     # The body is placed over the whole take (a cut clip's take is longer than the
     # window); place_on_floor integrates frame-to-frame steps, so the window's rows are
@@ -419,8 +439,14 @@ def synth_clip(
         ang = camera.yaw + float(rng.uniform(-spread, spread)) * hfov / 2
         target = np.array([camera.position[0] + dist * np.cos(ang),
                            camera.position[1] + dist * np.sin(ang)])
-        if attempt >= 10 and attempt % 2 == 0:  # also try other headings
+        spin = None
+        if facing:  # turn the body to face the camera from where it will stand
+            want = float(np.arctan2(camera.position[1] - target[1],
+                                    camera.position[0] - target[0]))
+            spin = want - _facing_angle(world0[:n]) + float(rng.uniform(-0.5, 0.5))
+        elif attempt >= 10 and attempt % 2 == 0:  # also try other headings
             spin = float(rng.uniform(0, 2 * np.pi))
+        if spin is not None:
             c, s_ = np.cos(spin), np.sin(spin)
             rot = np.array([[c, -s_], [s_, c]])
             world0 = world0.copy()

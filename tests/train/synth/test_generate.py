@@ -207,6 +207,26 @@ def test_sweeping_waves_are_wide_slow_arcs_and_leave_other_clips_alone() -> None
         assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
 
 
+def test_facing_waves_face_the_camera_and_leave_other_clips_alone() -> None:
+    usual = SynthConfig(seed=6, video=False, subjects=16)
+    facing = replace(usual, wave_facing_prob=1.0)
+
+    def towards(clip: Any) -> float:  # cosine of forward against the camera's view ray
+        w = clip.world
+        left = w[:, POINT_INDEX["l_shoulder"]] - w[:, POINT_INDEX["r_shoulder"]]
+        forward = np.cross(left, w[:, POINT_INDEX["neck"]] - w[:, POINT_INDEX["pelvis"]])
+        forward /= np.linalg.norm(forward, axis=1, keepdims=True)
+        ray = w[:, POINT_INDEX["pelvis"]] - np.asarray(clip.camera.position)
+        ray /= np.linalg.norm(ray, axis=1, keepdims=True)
+        return float(np.median(np.sum(forward * ray, axis=1)))
+
+    assert all(towards(c) < -0.6 for c in _clips(facing, "waving for help", 8))
+    assert np.mean([towards(c) < -0.6 for c in _clips(usual, "waving for help", 8)]) < 0.7
+    for label in ("walking", "falling"):  # other classes: no draw, version 3's clips
+        a, b = _clips(usual, label, 3), _clips(facing, label, 3)
+        assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
+
+
 def _speed(clip: Any) -> float:
     """Peak (90th percentile over frames) mean joint speed in the image, in torso
     lengths per frame."""
@@ -411,6 +431,10 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(slow_classes=("juggling",))
     with pytest.raises(ValueError, match="wave_sweep_prob"):
         SynthConfig(wave_sweep_prob=1.5)
+    with pytest.raises(ValueError, match="wave_facing_prob"):
+        SynthConfig(wave_facing_prob=-0.5)
+    with pytest.raises(ValueError, match="wave_facing_prob"):
+        SynthConfig(wave_facing_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(ValueError, match="wave_sweep_prob"):
         SynthConfig(wave_sweep_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(ValueError, match="long_hold_prob"):
