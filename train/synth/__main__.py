@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(0.5-1.3 Hz, from shoulder height or below to overhead); 0 "
                         "reproduces generator version 3's clips")
     p.add_argument("--wave-facing-prob", type=float, default=defaults.wave_facing_prob,
-                   help="share of waving clips in which the person faces the camera "
-                        "(within 30 degrees); 0 reproduces generator version 3's clips")
+                   help="share of waving clips (not slowed ones) in which the person faces "
+                        "the camera (within 30 degrees); 0 reproduces generator version 3's "
+                        "clips")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 

@@ -492,7 +492,7 @@ def synth_clip(
         "frame_dir": frame_dir, "label": label, "class": name, "variant": script.variant,
         "subject": person.subject, "split": "val" if person.subject in val else "train",
         "event": list(script.event), "slow": round(stretch, 3), "long_hold": round(hold, 3),
-        "heading": round(heading, 3),
+        "heading": round(float(np.mod(heading, 2 * np.pi)), 3),
         "visible": round(vis, 3), "partial": partial, "camera": camera.to_dict(),
         "scene": scene.to_dict(), "noise": drawn,
         "torso_px": round(float(np.median(torso_px)), 1),
