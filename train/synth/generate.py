@@ -177,15 +177,13 @@ class SynthConfig:
                              f"long_hold_s[1] <= {longest:.1f} s (the bend down and up must "
                              f"fit in a take of {LONG_HOLD_TAKES} windows), got "
                              f"{self.long_hold_prob} and {self.long_hold_s}")
-
         if not 0 <= self.wave_sweep_prob <= 1:
             raise ValueError(f"need 0 <= wave_sweep_prob <= 1, got {self.wave_sweep_prob}")
         if not 0 <= self.wave_facing_prob <= 1:
             raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
         if max(self.wave_sweep_prob, self.wave_facing_prob) > 0 and WAVE_CLASS not in self.classes:
             raise ValueError(f"wave_sweep_prob and wave_facing_prob apply to {WAVE_CLASS!r}, "
-                             f"which is not "
-                             f"among the classes {list(self.classes)}")
+                             f"which is not among the classes {list(self.classes)}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

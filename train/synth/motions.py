@@ -807,6 +807,23 @@ def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: f
                    f"bend_{style}" + ("_stay" if stays_down else ""), [Prop("object", pick)])
 
 
+def _wave_base(rng: np.random.Generator, person: Person, p: tuple[float, float, float]
+               ) -> tuple[str, FloatArray, list[Prop]]:
+    """Where a wave is done from (standing, seated on a chair, sitting on the floor, with
+    probabilities ``p``), the pose it starts from and the chair it needs."""
+    where = str(rng.choice(["stand", "seat", "floor"], p=list(p)))
+    props: list[Prop] = []
+    if where == "stand":
+        base = stand_pose(rng, person)
+    elif where == "seat":
+        seat = str(rng.choice(list(SEATS)))
+        base = sit_pose(rng, person, seat)
+        props.append(Prop("chair", 0, seat))
+    else:
+        base = floor_sit_pose(rng, person)
+    return where, base, props
+
+
 def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float,
                   *, sweep: bool = False) -> Script:
     """Waving one or both arms overhead or high to the side, for help, most of the
@@ -819,16 +836,7 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     if sweep:
         return _script_sweep_wave(rng, person, frames, fps)
     d = frames / fps
-    where = str(rng.choice(["stand", "seat", "floor"], p=[0.55, 0.25, 0.2]))
-    props: list[Prop] = []
-    if where == "stand":
-        base = stand_pose(rng, person)
-    elif where == "seat":
-        seat = str(rng.choice(list(SEATS)))
-        base = sit_pose(rng, person, seat)
-        props.append(Prop("chair", 0, seat))
-    else:
-        base = floor_sit_pose(rng, person)
+    where, base, props = _wave_base(rng, person, (0.55, 0.25, 0.2))
     dom, oth = _sides(person)
     both = rng.uniform() < 0.45
     style = str(rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
@@ -883,16 +891,7 @@ def _script_sweep_wave(rng: np.random.Generator, person: Person, frames: int,
     """``script_waving(sweep=True)``: wide, slow arcs of straight arms, most often both
     together (in phase, or alternating), from the first frame or after a raise."""
     d = frames / fps
-    where = str(rng.choice(["stand", "seat", "floor"], p=[0.7, 0.2, 0.1]))
-    props: list[Prop] = []
-    if where == "stand":
-        base = stand_pose(rng, person)
-    elif where == "seat":
-        seat = str(rng.choice(list(SEATS)))
-        base = sit_pose(rng, person, seat)
-        props.append(Prop("chair", 0, seat))
-    else:
-        base = floor_sit_pose(rng, person)
+    where, base, props = _wave_base(rng, person, (0.7, 0.2, 0.1))
     dom, oth = _sides(person)
     both = rng.uniform() < 0.75
     alternate = both and rng.uniform() < 0.3
