@@ -165,6 +165,22 @@ class ViewCheckConfig(_Section):
         return self
 
 
+class StandingCheckConfig(_Section):
+    enabled: bool = Field(True, description="fall and lying decisions (the view check's "
+                          "labels) wait while everyone seen stands upright again at the "
+                          "window's end, hips as high as at its start (edge_app.posture)")
+    tail_s: float = Field(0.4, gt=0, le=3.2, description="the end of the window that "
+                          "counts as now (s)")
+    head_s: float = Field(0.5, gt=0, le=3.2, description="the start of the window the hips "
+                          "are compared with (s)")
+    min_upright: float = Field(0.85, gt=0, le=1, description="least cosine of the torso's "
+                               "angle from the image vertical")
+    min_legs: float = Field(0.9, gt=0, le=3, description="least distance of the ankles "
+                            "below the hips, in torso lengths")
+    max_drop: float = Field(0.3, ge=0, le=3, description="most the hips may have come down "
+                            "since the window's start, in torso lengths")
+
+
 class NoPersonConfig(_Section):
     enabled: bool = True
     after_s: float = Field(1800.0, gt=0, description="nobody seen for this long (s)")
@@ -183,6 +199,7 @@ class EventsConfig(_Section):
     long_lie: LongLieConfig = Field(default_factory=LongLieConfig)
     sudden_lying: SuddenLyingConfig = Field(default_factory=SuddenLyingConfig)
     view_check: ViewCheckConfig = Field(default_factory=ViewCheckConfig)
+    standing_check: StandingCheckConfig = Field(default_factory=StandingCheckConfig)
     no_person: NoPersonConfig = Field(default_factory=NoPersonConfig)
     background_labels: list[str] = Field(default_factory=lambda: ["background"],
                                          description="classes that never make segments")

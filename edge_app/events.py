@@ -23,6 +23,10 @@ windows. Then:
   shows the person in full view (``edge_app.view``): someone walking out of the
   picture, cut by its edge or a tiny ghost detection is not someone on the floor. An
   incident already open is not closed by a bad view (someone down stays down).
+- Standing check (``standing_check``): the same classes also wait while everyone seen
+  stands upright again at the window's end, hips as high as at its start
+  (``edge_app.posture``): a bend or stumble recovered from inside the window is not a
+  fall.
 - Nobody seen for ``no_person.after_s`` opens a ``no_person`` incident, closed when a
   person is seen again.
 
@@ -119,7 +123,7 @@ class EventEngine:
                         ", ".join(sorted(set(unknown))), ", ".join(class_names))
         self.background = {n for n in cfg.background_labels if n in self.index}
         self.view_gated = ({n for n in cfg.view_check.labels if n in self.index}
-                           if cfg.view_check.enabled else set())
+                           if cfg.view_check.enabled or cfg.standing_check.enabled else set())
         self.view: ViewCheck = ViewCheck.good()
         self._held_reason = ""
         self.fall_labels = [n for n in cfg.fall_labels if n in self.index]

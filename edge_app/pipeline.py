@@ -21,6 +21,7 @@ from edge_app.backends import make_runner
 from edge_app.config import AppConfig
 from edge_app.events import EventEngine
 from edge_app.pose import PoseResult, PoseTracker
+from edge_app.posture import standing_again
 from edge_app.runner import InferenceWorker, softmax
 from edge_app.sinks import JsonlSink, LogSink, StoreSink
 from edge_app.sources import (
@@ -491,17 +492,27 @@ class Pipeline:
     _last_box: tuple[int, int, int, int] | None = None
 
     def _view_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]) -> ViewCheck | None:
-        """Is the person in full view at the end of the window (``edge_app.view``)?"""
+        """Is the person in full view at the end of the window (``edge_app.view``), and
+        not standing again where they started (``edge_app.posture``)?"""
         vc = self.cfg.events.view_check
-        if not vc.enabled:
+        st = self.cfg.events.standing_check
+        if not (vc.enabled or st.enabled):
             return None
-        return check_view(np.stack([s.keypoints for s in samples], axis=1),
-                          np.stack([s.scores for s in samples], axis=1)
-                          * keep[..., None],
-                          samples[-1].image_size,
-                          tail=max(1, round(vc.tail_s * self.sample_rate)),
-                          edge_margin=vc.edge_margin, min_torso=vc.min_torso,
-                          max_torso=vc.max_torso, min_seen=vc.min_seen)
+        kp = np.stack([s.keypoints for s in samples], axis=1)
+        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]
+        if vc.enabled:
+            verdict = check_view(kp, sc, samples[-1].image_size,
+                                 tail=max(1, round(vc.tail_s * self.sample_rate)),
+                                 edge_margin=vc.edge_margin, min_torso=vc.min_torso,
+                                 max_torso=vc.max_torso, min_seen=vc.min_seen)
+            if not verdict.ok:
+                return verdict
+        if not st.enabled:
+            return ViewCheck.good()
+        return standing_again(kp, sc, tail=max(1, round(st.tail_s * self.sample_rate)),
+                              head=max(1, round(st.head_s * self.sample_rate)),
+                              min_upright=st.min_upright, min_legs=st.min_legs,
+                              max_drop=st.max_drop)
 
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:

@@ -13,6 +13,7 @@ from PyQt6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from edge_app.dashboard.theme import THEME, confidence_words, friendly_label
+from edge_app.posture import STANDING_AGAIN
 from edge_app.types import WindowResult
 
 __all__ = ["UNSURE_BELOW", "ClassBars", "NowPanel"]
@@ -179,9 +180,11 @@ class NowPanel(QWidget):
         label, score = result.top
         mode = " \u00b7 skeleton only" if result.pose_only else ""
         if result.view and label in self.held_by_view:
-            # the event engine does not judge falls in this window (edge_app.view): do
-            # not show a caregiver "lying on the floor" for someone walking out of view
-            self.activity.setText("Partly in view")
+            # the event engine does not judge falls in this window (edge_app.view,
+            # edge_app.posture): do not show a caregiver "lying on the floor" for someone
+            # walking out of view, or "falling" for someone back on their feet
+            self.activity.setText("On their feet" if result.view.startswith(STANDING_AGAIN)
+                                  else "Partly in view")
             self.confidence.setText(f"Not judged for falls: {result.view}{mode}")
         elif score < UNSURE_BELOW:
             self.activity.setText("Not sure")

@@ -178,8 +178,8 @@ def test_sudden_lying_can_be_disabled() -> None:
 
 
 def _feed_view(engine: EventEngine, seq: list[tuple[np.ndarray, ViewCheck]],
-               dt: float = 0.5) -> None:
-    t = 0.0
+               dt: float = 0.5, t0: float = 0.0) -> None:
+    t = t0
     for p, v in seq:
         t += dt
         engine.observe(t, p, person_present=True, window_start=t - 3.2, view=v)
@@ -221,7 +221,19 @@ def test_bad_view_does_not_close_an_open_fall_or_stop_other_classes() -> None:
 
 
 def test_view_check_can_be_disabled() -> None:
-    eng, out = _engine("events.view_check.enabled=false")
+    eng, out = _engine("events.view_check.enabled=false", "events.standing_check.enabled=false")
     _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 4
                + [(_probs(lying_on_the_floor=0.8), LEFT)] * 4)
     assert [e for e in out if e.rule == "fall"]
+
+
+def test_standing_again_holds_a_fall_back_until_the_person_stays_down() -> None:
+    # the standing check alone (view check off) still gates falls: the pipeline sends
+    # its verdict the same way (edge_app.posture)
+    eng, out = _engine("events.view_check.enabled=false")
+    standing = ViewCheck(False, "standing again at the window's end")
+    _feed_view(eng, [(_probs(walking=0.9), ViewCheck.good())] * 4
+               + [(_probs(falling=0.9), standing)] * 3)
+    assert not [e for e in out if e.rule == "fall"]
+    _feed_view(eng, [(_probs(falling=0.9), ViewCheck.good())], t0=3.5)
+    assert [e for e in out if e.rule == "fall" and e.type == "new"]

@@ -157,6 +157,36 @@ def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: 
     assert p._engine.view.reason == "left the view"
 
 
+@pytest.mark.parametrize("enabled", [True, False])
+def test_pipeline_tells_the_engine_when_the_person_stands_again(
+        random_model: Path, tmp_path: Path, enabled: bool) -> None:
+    """Someone standing in the middle of the room all along: falls are not judged."""
+    import pickle
+
+    import numpy as np
+
+    from edge_app.posture import STANDING_AGAIN
+    from tests.edge_app.test_view import BODY
+
+    frames = 120  # 4 s at 30 fps, standing still with a little sway
+    kp = np.zeros((1, frames, 17, 2), np.float32)
+    sc = np.full((1, frames, 17), 0.9, np.float32)
+    for t in range(frames):
+        kp[0, t] = BODY + np.array([320.0 + 5 * np.sin(t / 9), 240.0], np.float32)
+    anno = {"frame_dir": "stand", "label": 0, "keypoint": kp, "keypoint_score": sc,
+            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
+    path = tmp_path / "stand.pkl"
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
+    cfg = load_config(overrides=[f"events.standing_check.enabled={str(enabled).lower()}"])
+    p = Pipeline(cfg, source=str(path), model_path=random_model, realtime=False)
+    p.start()
+    assert p.wait(60)
+    p.stop()
+    assert p.stats.windows >= 1
+    assert p._engine.view.reason.startswith(STANDING_AGAIN) == enabled
+    assert p._engine.view.ok != enabled
+
+
 @pytest.mark.parametrize("tracking", [True, False])
 def test_pipeline_follows_the_person_not_a_weak_ghost(random_model: Path, tmp_path: Path,
                                                       tracking: bool) -> None:

@@ -1,0 +1,122 @@
+"""Is the person standing again, as high as when the window began?
+
+A fall ends on the floor: two seconds after it, nobody is back on their feet with the
+hips where they were before it. The classifier reads the window as a whole, and a
+brisk bend, squat or stumble that the person recovers from inside the same window can
+read as falling. Measured on UTKinect's whole takes (``benchmarks/model_card.py
+--sections utk_sequences``), each of the three false fall alerts came in a window at
+whose end the person stood upright, hips no lower than at its start (a deep pick-up
+close to the camera, setting off to walk, putting a box down), while at all 15 of
+URFD's real falls the person at the alert is lying, sitting on the floor, or seen
+with the hips more than a torso length below where they started.
+
+The check says the person is standing again when, for every person seen in the
+window:
+
+- in the last ``tail`` samples the torso (shoulders and hips) is seen in at least half,
+  and in each of those the torso is upright in the image (shoulders above the hips,
+  ``min_upright`` the cosine of its angle from vertical) and the ankles are at least
+  ``min_legs`` torso lengths below the hips (legs under the body, not folded);
+- the hips at the end are no more than ``max_drop`` torso lengths lower in the image
+  than in the first ``head`` samples.
+
+Anything less (nobody seen at the end, ankles not seen, a torso not upright, no start
+to compare with) is no evidence of standing and holds nothing back. Pure numpy; the
+event engine uses the verdict like the view check's (``edge_app.view``): fall and lying
+decisions wait, an incident already open stays open.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from edge_app.view import SCORE_MIN, ViewCheck
+
+__all__ = ["STANDING_AGAIN", "standing_again"]
+
+STANDING_AGAIN = "standing again"  # how the verdict's reason begins
+SHOULDERS = (5, 6)
+HIPS = (11, 12)
+ANKLES = (15, 16)
+
+
+def _stance(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
+            ) -> tuple[float, float, float, float] | None:
+    """``(upright, legs, hip_y, torso)`` of one sample, None without a scored torso.
+
+    ``upright``: cosine of the torso's angle from the image vertical (1: shoulders
+    straight above the hips); ``legs``: ankles below the hips in torso lengths (NaN
+    when no ankle is scored); ``hip_y``: hip midpoint's image row; ``torso``: pixels.
+    """
+    if not all(sc[j] >= SCORE_MIN for j in (*SHOULDERS, *HIPS)):
+        return None
+    sh = kp[list(SHOULDERS)].astype(np.float64).mean(axis=0)
+    hip = kp[list(HIPS)].astype(np.float64).mean(axis=0)
+    torso = float(np.hypot(*(sh - hip)))
+    if not np.isfinite(torso) or torso <= 0:
+        return None
+    ankles = [j for j in ANKLES if sc[j] >= SCORE_MIN]
+    legs = (float(kp[ankles, 1].astype(np.float64).mean() - hip[1]) / torso if ankles
+            else float("nan"))
+    return float(hip[1] - sh[1]) / torso, legs, float(hip[1]), torso
+
+
+def _person_standing(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], tail: int,
+                     head: int, min_upright: float, min_legs: float,
+                     max_drop: float) -> float | None:
+    """How far the hips dropped (torso lengths) when this person stands again at the
+    end of the window; None when that is not shown."""
+    n = kp.shape[0]
+    tail = min(tail, n)
+    end = [m for m in (_stance(kp[i], sc[i]) for i in range(n - tail, n)) if m is not None]
+    start = [m for m in (_stance(kp[i], sc[i]) for i in range(min(head, n - tail)))
+             if m is not None]
+    if len(end) < tail / 2 or not start:
+        return None
+    if not all(u >= min_upright and legs >= min_legs for u, legs, _, _ in end):
+        return None  # NaN legs (ankles not seen) fail the comparison too
+    torso = float(np.median([m[3] for m in end + start]))
+    drop = (np.mean([m[2] for m in end]) - np.mean([m[2] for m in start])) / torso
+    return float(drop) if drop <= max_drop else None
+
+
+def standing_again(
+    keypoints: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    *,
+    tail: int,
+    head: int,
+    min_upright: float,
+    min_legs: float,
+    max_drop: float,
+) -> ViewCheck:
+    """Verdict on one window: not ``ok`` when everyone seen stands again at its end.
+
+    Args:
+        keypoints: ``(P, T, 17, 2)`` source pixels (persons padded with zero scores).
+        scores: ``(P, T, 17)``.
+        tail: samples at the end of the window that count as now.
+        head: samples at its start the hips are compared with.
+        min_upright: least cosine of the torso's angle from the image vertical.
+        min_legs: least distance of the ankles below the hips, in torso lengths.
+        max_drop: most the hips may have come down since the start, in torso lengths.
+    """
+    kp = np.asarray(keypoints, dtype=np.float32)
+    sc = np.asarray(scores, dtype=np.float32)
+    if kp.ndim != 4 or sc.shape != kp.shape[:3]:
+        raise ValueError(f"expected (P, T, 17, 2) keypoints and (P, T, 17) scores, got "
+                         f"{kp.shape} and {sc.shape}")
+    drops: list[float] = []
+    for p in range(kp.shape[0]):
+        if not (sc[p].max(initial=0.0) > 0):
+            continue
+        drop = _person_standing(kp[p], sc[p], max(1, tail), max(1, head), min_upright,
+                                min_legs, max_drop)
+        if drop is None:  # this person may be down: nothing held back
+            return ViewCheck.good()
+        drops.append(drop)
+    if not drops:
+        return ViewCheck.good()
+    return ViewCheck(False, f"{STANDING_AGAIN} at the window's end (hips {max(drops):+.2f} "
+                     "torso lengths lower than at its start)")
