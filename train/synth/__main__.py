@@ -84,6 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of waving clips (not slowed ones) in which the person faces "
                         "the camera (within 30 degrees); 0 reproduces generator version 3's "
                         "clips")
+    p.add_argument("--wave-bob-prob", type=float, default=defaults.wave_bob_prob,
+                   help="share of standing waves done with the whole body (the knees bend "
+                        "as the arms come down, the head not tilted back); 0 reproduces "
+                        "generator version 4's clips")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -103,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
             slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
             long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob,
-            wave_facing_prob=args.wave_facing_prob)
+            wave_facing_prob=args.wave_facing_prob, wave_bob_prob=args.wave_bob_prob)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

@@ -43,6 +43,7 @@ from train.synth.motions import (
     CLASS_SCRIPTS,
     Person,
     Script,
+    add_wave_bob,
     sample_person,
     script_bending,
     script_waving,
@@ -70,8 +71,9 @@ log = logging.getLogger(__name__)
 FloatArray = npt.NDArray[np.float64]
 # 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
 # 4: big, slow sweeping waves (wave_sweep_prob), waves facing the camera (wave_facing_prob).
-# slow_prob, long_hold_prob, wave_sweep_prob and wave_facing_prob 0 give version 1's clips.
-GENERATOR_VERSION = 4
+# 5: waves done with the whole body, the knees bending as the arms come down (wave_bob_prob).
+# slow_prob, long_hold_prob and the wave_*_prob options at 0 give version 1's clips.
+GENERATOR_VERSION = 5
 LONG_HOLD_CLASS = "bending or picking up"
 WAVE_CLASS = "waving for help"
 LONG_HOLD_TAKES = 3  # a long-hold bend is scripted this many windows long, then cut
@@ -122,6 +124,10 @@ class SynthConfig:
         wave_facing_prob: share of waving clips (not slowed ones) in which the person
             faces the camera (within 30 degrees), as someone waving for help waves at it;
             otherwise the heading is uniform. 0: no draw, version 3's clips.
+        wave_bob_prob: share of standing waves (not slowed ones) done with the whole
+            body: the knees bend as the arms come down and straighten as they go up,
+            the head not tilted back (``motions.add_wave_bob``), as UTKinect's people
+            wave. 0: no draw, version 4's clips.
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
@@ -149,6 +155,7 @@ class SynthConfig:
     long_hold_s: tuple[float, float] = (0.8, 3.0)
     wave_sweep_prob: float = 0.0
     wave_facing_prob: float = 0.0
+    wave_bob_prob: float = 0.0
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -181,8 +188,12 @@ class SynthConfig:
             raise ValueError(f"need 0 <= wave_sweep_prob <= 1, got {self.wave_sweep_prob}")
         if not 0 <= self.wave_facing_prob <= 1:
             raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
-        if max(self.wave_sweep_prob, self.wave_facing_prob) > 0 and WAVE_CLASS not in self.classes:
-            raise ValueError(f"wave_sweep_prob and wave_facing_prob apply to {WAVE_CLASS!r}, "
+        if not 0 <= self.wave_bob_prob <= 1:
+            raise ValueError(f"need 0 <= wave_bob_prob <= 1, got {self.wave_bob_prob}")
+        if (max(self.wave_sweep_prob, self.wave_facing_prob, self.wave_bob_prob) > 0
+                and WAVE_CLASS not in self.classes):
+            raise ValueError(f"wave_sweep_prob, wave_facing_prob and wave_bob_prob apply to "
+                             f"{WAVE_CLASS!r}, "
                              f"which is not among the classes {list(self.classes)}")
 
     def to_dict(self) -> dict[str, Any]:
@@ -395,6 +406,11 @@ def synth_clip(
         # No draw at wave_facing_prob 0 or for other classes: version 3's clips.
         facing = (cfg.wave_facing_prob > 0 and name == WAVE_CLASS
                   and bool(rng.uniform() < cfg.wave_facing_prob))
+        # No draw at wave_bob_prob 0 or for other classes: version 4's clips.
+        if (cfg.wave_bob_prob > 0 and name == WAVE_CLASS
+                and bool(rng.uniform() < cfg.wave_bob_prob)):
+            script = add_wave_bob(rng, script)
+            take = script
     heading = float(rng.uniform(0, 2 * np.pi))
     # The body is placed over the whole take (a cut clip's take is longer than the
     # window); place_on_floor integrates frame-to-frame steps, so the window's rows are

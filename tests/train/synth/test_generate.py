@@ -227,6 +227,34 @@ def test_facing_waves_face_the_camera_and_leave_other_clips_alone() -> None:
         assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
 
 
+def test_bobbing_waves_move_the_body_with_the_arms_and_leave_other_clips_alone() -> None:
+    usual = SynthConfig(seed=6, video=False, subjects=16, wave_sweep_prob=0.5)
+    bobbed = _clips(replace(usual, wave_bob_prob=1.0), "waving for help", 10)
+    plain = _clips(usual, "waving for help", 10)
+    standing = 0
+    for clip, ref in zip(bobbed, plain, strict=True):
+        if not ref.meta["variant"].startswith("wave_stand"):  # seated, floor: as they were
+            assert clip.meta["variant"] == ref.meta["variant"]
+            continue
+        standing += 1
+        assert clip.meta["variant"] == ref.meta["variant"] + "_bob"
+        w = clip.world
+        pelvis = w[:, POINT_INDEX["pelvis"], 2]
+        wrists = w[:, [POINT_INDEX["l_wrist"], POINT_INDEX["r_wrist"]], 2].max(axis=1)
+        # the hips rise with the arms (feet on the floor, the knees straightening)
+        assert np.corrcoef(pelvis, wrists)[0, 1] > 0.5, clip.meta["variant"]
+        assert np.ptp(pelvis) > np.ptp(ref.world[:, POINT_INDEX["pelvis"], 2]) + 0.01
+        feet = w[:, [POINT_INDEX["l_ankle"], POINT_INDEX["r_ankle"]]]
+        # the feet stay on the floor where they stand (the ankle over the sole lowers a
+        # little as the shank tilts back: the body has no ankle joint)
+        assert feet[..., 2].min() > 0.0 and feet[..., 2].max() < 0.25
+        assert np.ptp(feet[..., :2], axis=0).max() < 0.12  # no steps
+    assert standing >= 4
+    for label in ("walking", "sitting down"):  # other classes: no draw, version 4's clips
+        a, b = _clips(usual, label, 3), _clips(replace(usual, wave_bob_prob=1.0), label, 3)
+        assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
+
+
 def _speed(clip: Any) -> float:
     """Peak (90th percentile over frames) mean joint speed in the image, in torso
     lengths per frame."""
@@ -435,6 +463,10 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(wave_facing_prob=-0.5)
     with pytest.raises(ValueError, match="wave_facing_prob"):
         SynthConfig(wave_facing_prob=0.5, classes=("walking", "falling"))
+    with pytest.raises(ValueError, match="wave_bob_prob apply"):
+        SynthConfig(wave_bob_prob=0.5, classes=("walking", "falling"))
+    with pytest.raises(ValueError, match="wave_bob_prob"):
+        SynthConfig(wave_bob_prob=1.5)
     with pytest.raises(ValueError, match="wave_sweep_prob"):
         SynthConfig(wave_sweep_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(ValueError, match="long_hold_prob"):
