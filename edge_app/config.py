@@ -154,7 +154,8 @@ class ViewCheckConfig(_Section):
                             "samples with the person in them")
     labels: list[str] = Field(default_factory=lambda: ["falling", "lying on the floor"],
                               description="classes whose incidents and activity segments "
-                              "wait for a good view")
+                              "wait for a good view (and, with events.standing_check, "
+                              "while the person stands again; also when this check is off)")
 
     @model_validator(mode="after")
     def _torso_range(self) -> ViewCheckConfig:
@@ -179,6 +180,9 @@ class StandingCheckConfig(_Section):
                             "below the hips, in torso lengths")
     max_drop: float = Field(0.3, ge=0, le=3, description="most the hips may have come down "
                             "since the window's start, in torso lengths")
+    min_torso_ratio: float = Field(0.7, ge=0, le=1, description="least length of the "
+                                   "torso at the window's end over that at its start (a "
+                                   "person lying end-on to the camera looks short)")
 
 
 class NoPersonConfig(_Section):

@@ -150,7 +150,8 @@ class EventEngine:
 
     # ------------------------------------------------------------------ helpers
     def _may_open(self, label: str, t: float) -> bool:
-        """False while the view check holds back ``label`` (logged once per reason)."""
+        """False while the view or standing check holds back ``label`` (logged once per
+        reason)."""
         if self.view.ok or label not in self.view_gated:
             return True
         if self._held_reason != self.view.reason:

@@ -512,7 +512,7 @@ class Pipeline:
         return standing_again(kp, sc, tail=max(1, round(st.tail_s * self.sample_rate)),
                               head=max(1, round(st.head_s * self.sample_rate)),
                               min_upright=st.min_upright, min_legs=st.min_legs,
-                              max_drop=st.max_drop)
+                              max_drop=st.max_drop, min_torso_ratio=st.min_torso_ratio)
 
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:

@@ -62,6 +62,31 @@ def test_back_on_their_feet_where_they_started_holds_falls_back() -> None:
     assert not standing_again(still, sc2, **KW).ok
 
 
+def test_the_hips_must_be_as_high_as_at_the_start() -> None:
+    def settled(drop: float) -> tuple[np.ndarray, np.ndarray]:  # standing, hips lower
+        centres = np.column_stack([np.full(T, 320.0), np.where(
+            np.arange(T) < 30, 240.0, 240.0 + drop * TORSO)]).astype(np.float32)
+        return _track([BODY.copy() for _ in range(T)], centres)
+
+    assert not standing_again(*settled(0.25), **KW).ok
+    assert standing_again(*settled(0.35), **KW).ok
+
+
+def test_a_foreshortened_torso_is_not_standing() -> None:
+    """Lying end-on to a high camera, feet towards it: upright and tall in the image,
+    but the torso is half as long as when the person stood."""
+    bodies: list[np.ndarray | None] = []
+    for t in range(T):
+        b = BODY.copy()
+        if t >= 30:  # upper body squashed towards the hips, legs stretched
+            b[:11, 1] = -10 + (b[:11, 1] + 10) * 0.45
+            b[13:, 1] = -10 + (b[13:, 1] + 10) * 1.3
+        bodies.append(b)
+    kp, sc = _track(bodies, np.tile(np.array([320.0, 240.0], np.float32), (T, 1)))
+    assert standing_again(kp, sc, **KW).ok
+    assert not standing_again(kp, sc, **KW, min_torso_ratio=0.4).ok
+
+
 def test_someone_who_stays_down_is_judged() -> None:
     kp, sc = _down_and_up(1.0, back_up=False)  # lying (tilted) at the end
     assert standing_again(kp, sc, **KW).ok
@@ -147,5 +172,6 @@ def test_utkinect_false_falls_were_people_standing_again() -> None:
         a = parts[name]
         end = round(t * a["fps"])
         idx = np.arange(end - 2 * (T - 1), end + 1, 2)  # 30 -> 15 Hz
+        assert idx[0] >= 0
         verdict = standing_again(a["keypoint"][:, idx], a["keypoint_score"][:, idx], **KW)
         assert not verdict.ok, name
