@@ -83,7 +83,9 @@ class WindowResult:
     pose_only: bool
     latency_ms: float
     source: str
-    view: str = ""  # why falls/lying are held back in this window (edge_app.view); "" = in view
+    # why falls/lying are held back in this window (edge_app.view, edge_app.posture);
+    # "" = judged
+    view: str = ""
 
     @property
     def top(self) -> tuple[str, float]:

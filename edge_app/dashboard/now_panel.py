@@ -134,8 +134,8 @@ class NowPanel(QWidget):
     def __init__(self, held_by_view: frozenset[str] = frozenset(),
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # classes the event engine does not judge while the view check fails
-        # (events.view_check.labels)
+        # classes the event engine does not judge while the view or standing check
+        # holds them back (events.view_check.labels)
         self.held_by_view = held_by_view
         self.setObjectName("card")
         self.title = QLabel("Now")
