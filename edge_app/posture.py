@@ -34,7 +34,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from edge_app.view import HIPS, SCORE_MIN, SHOULDERS, ViewCheck
+from edge_app.view import HIPS, SCORE_MIN, SHOULDERS, ViewCheck, window_arrays
 
 __all__ = ["STANDING_AGAIN", "standing_again"]
 
@@ -65,25 +65,23 @@ def _stance(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
 
 def _person_standing(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], tail: int,
                      head: int, min_upright: float, min_legs: float, max_drop: float,
-                     min_torso_ratio: float) -> float | None:
-    """How far the hips dropped (torso lengths) when this person stands again at the
-    end of the window; None when that is not shown."""
+                     min_torso_ratio: float) -> bool:
+    """This person stands again at the end of the window, as high as at its start."""
     n = kp.shape[0]
     tail = min(tail, n)
     end = [m for m in (_stance(kp[i], sc[i]) for i in range(n - tail, n)) if m is not None]
     start = [m for m in (_stance(kp[i], sc[i]) for i in range(min(head, n - tail)))
              if m is not None]
     if len(end) < tail / 2 or not start:
-        return None
+        return False
     if not all(u >= min_upright and legs >= min_legs for u, legs, _, _ in end):
-        return None  # NaN legs (ankles not seen) fail the comparison too
+        return False  # NaN legs (ankles not seen) fail the comparison too
     end_torso = float(np.median([m[3] for m in end]))
-    start_torso = float(np.median([m[3] for m in start]))
-    if end_torso < min_torso_ratio * start_torso:
-        return None
+    if end_torso < min_torso_ratio * float(np.median([m[3] for m in start])):
+        return False
     torso = float(np.median([m[3] for m in end + start]))
     drop = (np.mean([m[2] for m in end]) - np.mean([m[2] for m in start])) / torso
-    return float(drop) if drop <= max_drop else None
+    return bool(drop <= max_drop)
 
 
 def standing_again(
@@ -95,7 +93,7 @@ def standing_again(
     min_upright: float,
     min_legs: float,
     max_drop: float,
-    min_torso_ratio: float = 0.7,
+    min_torso_ratio: float,
 ) -> ViewCheck:
     """Verdict on one window: not ``ok`` when everyone seen stands again at its end.
 
@@ -112,21 +110,12 @@ def standing_again(
     The reason is the same text in every such window (the event engine logs a held
     decision once per reason).
     """
-    kp = np.asarray(keypoints, dtype=np.float32)
-    sc = np.asarray(scores, dtype=np.float32)
-    if kp.ndim != 4 or sc.shape != kp.shape[:3]:
-        raise ValueError(f"expected (P, T, 17, 2) keypoints and (P, T, 17) scores, got "
-                         f"{kp.shape} and {sc.shape}")
-    standing = 0
-    for p in range(kp.shape[0]):
-        if not (sc[p].max(initial=0.0) > 0):
-            continue
-        drop = _person_standing(kp[p], sc[p], max(1, tail), max(1, head), min_upright,
-                                min_legs, max_drop, min_torso_ratio)
-        if drop is None:  # this person may be down: nothing held back
-            return ViewCheck.good()
-        standing += 1
-    if not standing:
+    kp, sc = window_arrays(keypoints, scores)
+    seen = [p for p in range(kp.shape[0]) if sc[p].max(initial=0.0) > 0]
+    # someone who may be down (not shown standing) keeps every decision open
+    if not seen or not all(_person_standing(kp[p], sc[p], max(1, tail), max(1, head),
+                                            min_upright, min_legs, max_drop, min_torso_ratio)
+                           for p in seen):
         return ViewCheck.good()
     return ViewCheck(False, f"{STANDING_AGAIN} at the window's end, hips as high as at "
                      "its start")

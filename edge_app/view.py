@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ViewCheck", "check_view"]
+__all__ = ["ViewCheck", "check_view", "window_arrays"]
 
 SHOULDERS = (5, 6)
 HIPS = (11, 12)
@@ -153,6 +153,18 @@ def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
     return ViewCheck.good()
 
 
+def window_arrays(keypoints: npt.ArrayLike, scores: npt.ArrayLike
+                  ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """A window's ``(P, T, 17, 2)`` keypoints and ``(P, T, 17)`` scores as float32;
+    ValueError on any other shape."""
+    kp = np.asarray(keypoints, dtype=np.float32)
+    sc = np.asarray(scores, dtype=np.float32)
+    if kp.ndim != 4 or sc.shape != kp.shape[:3]:
+        raise ValueError(f"expected (P, T, 17, 2) keypoints and (P, T, 17) scores, got "
+                         f"{kp.shape} and {sc.shape}")
+    return kp, sc
+
+
 def check_view(
     keypoints: npt.NDArray[np.float32],
     scores: npt.NDArray[np.float32],
@@ -180,11 +192,7 @@ def check_view(
     A window passes when any tracked person passes; the reason given is the first
     person's.
     """
-    kp = np.asarray(keypoints, dtype=np.float32)
-    sc = np.asarray(scores, dtype=np.float32)
-    if kp.ndim != 4 or sc.shape != kp.shape[:3]:
-        raise ValueError(f"expected (P, T, 17, 2) keypoints and (P, T, 17) scores, got "
-                         f"{kp.shape} and {sc.shape}")
+    kp, sc = window_arrays(keypoints, scores)
     first: ViewCheck | None = None
     for p in range(kp.shape[0]):
         if not (sc[p].max(initial=0.0) > 0):

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -129,10 +130,27 @@ def test_keypoint_replay_runs_pose_only(random_model: Path, data_dir: Path,
     assert p.privacy and p.stats.samples == 45 and p.stats.windows == 0
 
 
-def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: Path) -> None:
-    """A person walking out at the side: the engine is told they left the view."""
+def _replay(model: Path, tmp_path: Path, name: str, kp: Any, sc: Any,
+            overrides: list[str] | None = None, sink: SinkBase | None = None) -> Pipeline:
+    """Run the pipeline to the end on a keypoint-replay file of one 640x480, 30 fps clip."""
     import pickle
 
+    anno = {"frame_dir": name, "label": 0, "keypoint": kp, "keypoint_score": sc,
+            "img_shape": (480, 640), "total_frames": kp.shape[1], "fps": 30}
+    path = tmp_path / f"{name}.pkl"
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
+    p = Pipeline(load_config(overrides=overrides or []), source=str(path), model_path=model,
+                 realtime=False)
+    if sink is not None:
+        p.add_sink(sink)
+    p.start()
+    assert p.wait(60)
+    p.stop()
+    return p
+
+
+def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: Path) -> None:
+    """A person walking out at the side: the engine is told they left the view."""
     import numpy as np
 
     from tests.edge_app.test_view import BODY
@@ -145,14 +163,7 @@ def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: 
         if x < 640:
             kp[0, t] = BODY + np.array([x, 250.0], np.float32)
             sc[0, t] = 0.9
-    anno = {"frame_dir": "out", "label": 0, "keypoint": kp, "keypoint_score": sc,
-            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
-    path = tmp_path / "walk_out.pkl"
-    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
-    p = Pipeline(load_config(), source=str(path), model_path=random_model, realtime=False)
-    p.start()
-    assert p.wait(60)
-    p.stop()
+    p = _replay(random_model, tmp_path, "walk_out", kp, sc)
     assert p.stats.windows >= 2
     assert p._engine.view.reason == "left the view"
 
@@ -161,8 +172,6 @@ def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: 
 def test_pipeline_tells_the_engine_when_the_person_stands_again(
         random_model: Path, tmp_path: Path, enabled: bool) -> None:
     """Someone standing in the middle of the room all along: falls are not judged."""
-    import pickle
-
     import numpy as np
 
     from edge_app.posture import STANDING_AGAIN
@@ -173,15 +182,8 @@ def test_pipeline_tells_the_engine_when_the_person_stands_again(
     sc = np.full((1, frames, 17), 0.9, np.float32)
     for t in range(frames):
         kp[0, t] = BODY + np.array([320.0 + 5 * np.sin(t / 9), 240.0], np.float32)
-    anno = {"frame_dir": "stand", "label": 0, "keypoint": kp, "keypoint_score": sc,
-            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
-    path = tmp_path / "stand.pkl"
-    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
-    cfg = load_config(overrides=[f"events.standing_check.enabled={str(enabled).lower()}"])
-    p = Pipeline(cfg, source=str(path), model_path=random_model, realtime=False)
-    p.start()
-    assert p.wait(60)
-    p.stop()
+    p = _replay(random_model, tmp_path, "stand", kp, sc,
+                [f"events.standing_check.enabled={str(enabled).lower()}"])
     assert p.stats.windows >= 1
     assert p._engine.view.reason.startswith(STANDING_AGAIN) == enabled
     assert p._engine.view.ok != enabled
@@ -194,8 +196,6 @@ def test_pipeline_follows_the_person_not_a_weak_ghost(random_model: Path, tmp_pa
     detection of an object (0.15, left), as in URFD's AlphaPose output, after a first
     second in which only the object is seen: with tracking, the frames after the person
     appears and every window hold the person alone."""
-    import pickle
-
     import numpy as np
 
     from tests.edge_app.test_view import BODY
@@ -207,17 +207,9 @@ def test_pipeline_follows_the_person_not_a_weak_ghost(random_model: Path, tmp_pa
         ghost = t < 30 or t % 3 == 1
         kp[0, t] = BODY + np.array([60.0 if ghost else 450.0, 300.0], np.float32)
         sc[0, t] = 0.15 if ghost else 0.7
-    anno = {"frame_dir": "ghost", "label": 0, "keypoint": kp, "keypoint_score": sc,
-            "img_shape": (480, 640), "total_frames": frames, "fps": 30}
-    path = tmp_path / "ghost.pkl"
-    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
-    cfg = load_config(overrides=[f"pose.track.enabled={str(tracking).lower()}"])
-    p = Pipeline(cfg, source=str(path), model_path=random_model, realtime=False)
     sink = _Collect()
-    p.add_sink(sink)
-    p.start()
-    assert p.wait(60)
-    p.stop()
+    p = _replay(random_model, tmp_path, "ghost", kp, sc,
+                [f"pose.track.enabled={str(tracking).lower()}"], sink)
     xs = [float(f.keypoints[:, :, 0].mean()) for f in sink.frames
           if f.keypoints.shape[0] and f.time >= 1.0]
     boxes = {f.box for f in sink.frames if f.box is not None}

@@ -8,17 +8,13 @@ import numpy as np
 import pytest
 
 from edge_app.posture import STANDING_AGAIN, standing_again
+from tests.edge_app.test_view import BODY
 
 T = 48
-KW = {"tail": 6, "head": 8, "min_upright": 0.85, "min_legs": 0.9, "max_drop": 0.3}
+KW = {"tail": 6, "head": 8, "min_upright": 0.85, "min_legs": 0.9, "max_drop": 0.3,
+      "min_torso_ratio": 0.7}
 
-# a standing COCO-17 body centred at the origin (x right, y down); torso 65 px
-BODY = np.array([
-    [0, -95], [-4, -99], [4, -99], [-9, -97], [9, -97],      # nose, eyes, ears
-    [-20, -75], [20, -75], [-26, -40], [26, -40], [-28, -8], [28, -8],  # arms
-    [-12, -10], [12, -10], [-12, 45], [12, 45], [-12, 100], [12, 100],  # legs
-], dtype=np.float32)
-TORSO = 65.0
+TORSO = 65.0  # shoulders to hips of test_view's standing BODY
 
 
 def _turned(body: np.ndarray, angle: float) -> np.ndarray:
@@ -84,7 +80,7 @@ def test_a_foreshortened_torso_is_not_standing() -> None:
         bodies.append(b)
     kp, sc = _track(bodies, np.tile(np.array([320.0, 240.0], np.float32), (T, 1)))
     assert standing_again(kp, sc, **KW).ok
-    assert not standing_again(kp, sc, **KW, min_torso_ratio=0.4).ok
+    assert not standing_again(kp, sc, **(KW | {"min_torso_ratio": 0.4})).ok
 
 
 def test_someone_who_stays_down_is_judged() -> None:
