@@ -16,6 +16,8 @@ largest logit difference. The weights are random (seeded) unless ``--model`` giv
 trained file: agreement of an untrained model is a lower bound, its logits being nearly
 tied. "static batch 1" rows fix the batch dimension as the edge runner does (ONNX
 Runtime then folds the graph's shape arithmetic; OpenVINO compiles static shapes).
+"CPU rewrite" is what the edge runner adds on the CPU: depthwise channel groups padded
+to the CPU's SIMD block (``edge_app.backends.rewrite``).
 """
 
 from __future__ import annotations
@@ -70,10 +72,15 @@ def _pose_subgraph(path: Path) -> bytes:
     return bytes(sub.SerializeToString())
 
 
-def _ort_backend(path: Path, threads: int, batch: int | None = None
+def _ort_backend(path: Path, threads: int, batch: int | None = None, rewrite: bool = False
                  ) -> tuple[Callable[..., Any], Callable[..., Any]]:
-    full = _ort_session(path, threads, batch)
-    pose = _ort_session(_pose_subgraph(path), threads, batch)
+    from edge_app.backends.rewrite import prepare_for_cpu
+
+    full_bytes, pose_bytes = path.read_bytes(), _pose_subgraph(path)
+    if rewrite:
+        full_bytes, pose_bytes = prepare_for_cpu(full_bytes)[0], prepare_for_cpu(pose_bytes)[0]
+    full = _ort_session(full_bytes, threads, batch)
+    pose = _ort_session(pose_bytes, threads, batch)
     return (lambda p, r: full.run(["scores"], {"pose_heatmaps": p, "rgb": r})[0],
             lambda p: pose.run(["pose_logits"], {"pose_heatmaps": p})[0])
 
@@ -175,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
         ref_row, ref = timed("ORT FP32", *_ort_backend(fp32, args.threads))
         candidates: list[tuple[Row, Callable[..., Any]]] = [(ref_row, ref)]
         candidates.append(timed("ORT FP32 static batch 1", *_ort_backend(fp32, args.threads, 1),
+                                note="the file as it is"))
+        candidates.append(timed("ORT FP32 static batch 1, CPU rewrite",
+                                *_ort_backend(fp32, args.threads, 1, rewrite=True),
                                 note="the edge runner's session"))
         candidates.append(timed("ORT FP16", *_ort_backend(fp16, args.threads)))
         candidates.append(timed("ORT INT8 (QDQ)", *_ort_backend(int8, args.threads)))

@@ -81,7 +81,12 @@ class Prediction:
 
 
 class ModelRunner:
-    """An EPAM-Net ONNX file in ONNX Runtime."""
+    """An EPAM-Net ONNX file in ONNX Runtime.
+
+    On the CPU provider the graph is first rewritten for the CPU's blocked kernels
+    (``edge_app.backends.rewrite``: exact, the same outputs up to float rounding);
+    ``rewrite=False`` runs the file as it is.
+    """
 
     def __init__(
         self,
@@ -91,6 +96,7 @@ class ModelRunner:
         threads: int = 0,
         cache_dir: str | Path | None = None,
         batch: int | None = 1,
+        rewrite: bool = True,
     ) -> None:
         import onnxruntime as ort
 
@@ -114,6 +120,11 @@ class ModelRunner:
         self._opts = opts
         chosen = choose_providers(providers, ort.get_available_providers())
         self._provider_args = self._provider_options(chosen, cache_dir)
+        self.rewritten = 0  # depthwise channel groups padded for the CPU kernels
+        if rewrite and chosen[:1] == ["CPUExecutionProvider"]:
+            from edge_app.backends.rewrite import prepare_for_cpu
+
+            data, self.rewritten = prepare_for_cpu(data)
         try:
             self.session = ort.InferenceSession(data, opts, providers=self._provider_args)
         except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types

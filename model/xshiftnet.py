@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from model.shift import temporal_shift
+from model.shift import temporal_shift_any
 
 __all__ = [
     "POSE_STAGES",
@@ -157,7 +157,7 @@ class XShiftBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         shortcut = self.shortcut(x)
-        x = temporal_shift(x, self.num_frames, self.shift_div)
+        x = temporal_shift_any(x, self.num_frames, self.shift_div)
         x = self.act_a(self.conv_a(x))
         x = self.conv_b(x)
         x = self.se(x)

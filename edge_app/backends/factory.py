@@ -104,14 +104,16 @@ def measure_latency_ms(runner: InferenceRunner, *, warmup: int = 1, repeats: int
 
 
 def choice_key(sha256: str, threads: int, precision: str) -> str:
-    """Cache key of a measured choice: model, CPU, threads, precision, library versions."""
+    """Cache key of a measured choice: model, CPU, threads, precision, library versions
+    and the version of the CPU graph rewrite (a faster ONNX Runtime graph measures again)."""
     import onnxruntime as ort
 
     from edge_app.backends.openvino import cpu_name, openvino_version
+    from edge_app.backends.rewrite import REWRITE_VERSION
 
     return "|".join([sha256[:16], cpu_name(), f"threads={threads}", f"ov_precision={precision}",
                      f"ort={ort.__version__}", f"ov={openvino_version()}",
-                     platform.machine()])
+                     f"rewrite={REWRITE_VERSION}", platform.machine()])
 
 
 def _choice_path(cfg: AppConfig) -> Path:
