@@ -124,9 +124,19 @@ class ModelRunner:
         if rewrite and chosen[:1] == ["CPUExecutionProvider"]:
             from edge_app.backends.rewrite import prepare_for_cpu
 
-            data, self.rewritten = prepare_for_cpu(data)
+            rewritten, self.rewritten = prepare_for_cpu(data)
+            if self.rewritten:
+                try:
+                    self.session = ort.InferenceSession(rewritten, opts,
+                                                        providers=self._provider_args)
+                    data = rewritten
+                except Exception as exc:  # a rewrite bug must not cost the model
+                    log.warning("the CPU rewrite of %s does not load (%s); running the file "
+                                "as it is", self.path.name, str(exc).splitlines()[0][:200])
+                    self.rewritten = 0
         try:
-            self.session = ort.InferenceSession(data, opts, providers=self._provider_args)
+            if not self.rewritten:
+                self.session = ort.InferenceSession(data, opts, providers=self._provider_args)
         except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
             raise ModelError(f"model file {self.path} cannot be loaded by ONNX Runtime "
                              f"({str(exc).splitlines()[0][:200]}); is it truncated? "

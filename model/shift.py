@@ -73,8 +73,8 @@ def shift_source_rows(num_frames: int, channels: int, fold_div: int) -> tuple[in
 def temporal_shift_gather(x: torch.Tensor, num_frames: int, fold_div: int) -> torch.Tensor:
     """``temporal_shift`` as one gather of ``(frame, channel)`` rows: same shapes, same
     values (copies, no arithmetic), a constant index in an exported graph."""
-    # Python ints: in an ONNX trace the channel and spatial sizes stay constants (only
-    # the batch is dynamic), so the index is one constant and no shape chain is recorded.
+    # Python ints: in an ONNX trace the channel and spatial sizes stay constants, so the
+    # index is one constant; only the zero row's shape follows the (dynamic) batch.
     _, c, h, w = (int(v) for v in x.shape)
     if c // fold_div == 0:
         return x.clone()

@@ -3,8 +3,9 @@
 ``pad_depthwise_channels`` widens every depthwise convolution whose channel count is
 not a multiple of the CPU's SIMD block (8 floats with AVX2, 16 with AVX-512) with
 zero channels, together with everything that carries those channels: the 1x1
-convolution that produces them gets zero output rows, the squeeze-excitation and the
-1x1 convolution that consumes them get zero input columns. The outputs are the same
+convolution that produces them gets zero output rows, the squeeze-excitation's first
+convolution and the 1x1 convolution that consume them get zero input columns, and the
+squeeze-excitation's gate convolution gets zero output rows. The outputs are the same
 up to float summation order (the added channels are zero, and every consumer gives
 them zero weight).
 
@@ -12,8 +13,10 @@ Why: ONNX Runtime runs a convolution in its fast blocked (NCHWc) kernels only wh
 the channels fill whole blocks. X-ShiftNet's inner widths 54 and 108 (X3D's
 rounding of 2.25x 24 and 48) do not, so the pose stream's first two stages ran their
 depthwise convolutions in the generic grouped path, about a third of a window on a
-2-core AVX2 CPU. Padded to 56 and 112 (3.7% more multiply-adds) they run blocked:
-``benchmarks/backends.py`` measures both in one run.
+2-core AVX2 CPU. Padded to 56 and 112 with AVX2 (3.7% more multiply-adds in those
+layers; 64, 112 and 224 with AVX-512) they run blocked: ``benchmarks/backends.py``
+measures both in one run. Graphs with control flow (subgraphs) or with initializers
+listed as graph inputs are left as they are.
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ _CHANNELWISE = frozenset({"Relu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish",
 
 def cpu_channel_multiple(cpuinfo: Path = Path("/proc/cpuinfo")) -> int | None:
     """The channel multiple ONNX Runtime's blocked CPU kernels need on this machine:
-    16 with AVX-512, 8 with AVX2, None where it has no blocked kernels (not x86-64)."""
+    16 with AVX-512, 8 with AVX2 (also when the flags cannot be read), None where it has
+    no blocked kernels (not x86-64, or an x86 CPU without AVX2)."""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return None
     try:
@@ -47,7 +51,9 @@ def cpu_channel_multiple(cpuinfo: Path = Path("/proc/cpuinfo")) -> int | None:
                       if line.startswith("flags")), [])
     except OSError:
         flags = []
-    return 16 if "avx512f" in flags else 8
+    if "avx512f" in flags:
+        return 16
+    return 8 if "avx2" in flags or not flags else None
 
 
 def _attr(node: Any, name: str, default: Any = None) -> Any:
@@ -85,6 +91,8 @@ class _Graph:
             for i in n.input:
                 self.consumers.setdefault(i, []).append(n)
         self.outputs = {o.name for o in g.output}
+        self.inputs = {i.name for i in g.input}
+        self.replaced: set[str] = set()
 
     def weight(self, node: Any) -> np.ndarray | None:
         if len(node.input) < 2 or node.input[1] not in self.consts:
@@ -96,17 +104,29 @@ class _Graph:
         from onnx import numpy_helper
 
         name = f"{node.input[index]}__{suffix}"
-        while name in self.init:
+        taken = set(self.init) | set(self.producer) | self.inputs
+        while name in taken:
             name += "_"
         tensor = numpy_helper.from_array(array, name)
         self.graph.initializer.append(tensor)
         self.init[name] = tensor
         self.consts[name] = array
+        self.replaced.add(node.input[index])
         node.input[index] = name
 
-    def drop_unused_initializers(self) -> None:
-        used = {i for n in self.graph.node for i in n.input} | self.outputs
-        keep = [i for i in self.graph.initializer if i.name in used]
+    def drop_replaced_initializers(self) -> None:
+        """Remove the weights this rewrite replaced that nothing reads any more (and the
+        Identity nodes that only aliased them); everything else stays."""
+        def used() -> set[str]:
+            return {i for n in self.graph.node for i in n.input} | self.outputs | self.inputs
+
+        now = used()
+        for n in [n for n in self.graph.node if n.op_type == "Identity"
+                  and n.output[0] in self.replaced and n.output[0] not in now]:
+            self.graph.node.remove(n)
+        now = used()
+        dead = {self.alias.get(r, r) for r in self.replaced} - now
+        keep = [i for i in self.graph.initializer if i.name not in dead]
         del self.graph.initializer[:]
         self.graph.initializer.extend(keep)
 
@@ -120,6 +140,7 @@ def _is_depthwise(g: _Graph, node: Any) -> bool:
 def _channel_group(g: _Graph, dw: Any) -> tuple[set[str], list[tuple[Any, str]]] | None:
     """The tensors that carry ``dw``'s channels and the convolutions to edit
     (``(node, "out"|"in"|"dw")``), or None if something else touches them."""
+    channels = int(_attr(dw, "group", 1))
     tensors: set[str] = set()
     edits: dict[int, tuple[Any, str]] = {}
     todo = [dw.input[0], dw.output[0]]
@@ -135,16 +156,22 @@ def _channel_group(g: _Graph, dw: Any) -> tuple[set[str], list[tuple[Any, str]]]
             return None
         for node, produced in [(prod, True)] + [(c, False) for c in g.consumers.get(t, [])]:
             if node.op_type == "Conv":
-                if g.weight(node) is None:
-                    return None
+                w = g.weight(node)
+                if w is None or (len(node.input) > 2 and node.input[2]
+                                 and node.input[2] not in g.consts):
+                    return None  # weights or bias computed in the graph
                 if _is_depthwise(g, node):
+                    if w.shape[0] != channels:
+                        return None
                     edits[id(node)] = (node, "dw")
                     todo += [node.input[0], node.output[0]]
                 elif int(_attr(node, "group", 1)) != 1:
                     return None
                 elif produced:
+                    if w.shape[0] != channels:
+                        return None  # e.g. a 1-channel gate broadcast over the group
                     edits.setdefault(id(node), (node, "out"))
-                elif node.input[0] == t:
+                elif node.input[0] == t and w.shape[1] == channels:
                     edits.setdefault(id(node), (node, "in"))
                 else:
                     return None
@@ -178,7 +205,12 @@ def _pad(a: np.ndarray, axis: int, extra: int) -> np.ndarray:
 def pad_depthwise_channels(model: Any, multiple: int) -> int:
     """Pad, in place, every depthwise channel group of ``model`` to a multiple of
     ``multiple`` channels (see the module docstring). Returns the groups padded."""
+    from onnx import AttributeProto
+
     g = _Graph(model)
+    if g.inputs & set(g.init) or any(a.type in (AttributeProto.GRAPH, AttributeProto.GRAPHS)
+                                     for n in g.graph.node for a in n.attribute):
+        return 0  # initializers as inputs (overridable) or control flow: not touched
     done = 0
     claimed: set[int] = set()
     for dw in list(g.graph.node):
@@ -212,7 +244,7 @@ def pad_depthwise_channels(model: Any, multiple: int) -> int:
         g.graph.value_info.extend(keep)
         done += 1
     if done:
-        g.drop_unused_initializers()
+        g.drop_replaced_initializers()
     return done
 
 

@@ -117,5 +117,52 @@ def test_channel_multiple_follows_the_cpu(tmp_path: Path, monkeypatch: pytest.Mo
     info.write_text("flags\t\t: fpu avx2 avx512f avx512bw\n")
     assert cpu_channel_multiple(info) == 16
     assert cpu_channel_multiple(tmp_path / "missing") == 8
+    info.write_text("flags\t\t: fpu sse sse2 sse4_2\n")  # no AVX2: no blocked kernels
+    assert cpu_channel_multiple(info) is None
     monkeypatch.setattr("platform.machine", lambda: "aarch64")
     assert cpu_channel_multiple(info) is None
+
+
+def _gated(channels: int) -> onnx.ModelProto:
+    """A depthwise group multiplied by a 1-channel gate computed from the block input."""
+    model = _tiny(channels)
+    g = model.graph
+    rng = np.random.default_rng(4)
+    g.initializer.append(numpy_helper.from_array(
+        rng.standard_normal((1, 4, 1, 1)).astype(np.float32), "wg"))
+    g.node.insert(3, helper.make_node("Conv", ["x", "wg"], ["gate"]))
+    g.node.insert(4, helper.make_node("Mul", ["b", "gate"], ["m"]))
+    g.node[-1].input[0] = "m"
+    return model
+
+
+def test_broadcast_gate_initializer_inputs_and_graph_biases_are_left_alone() -> None:
+    gated = _gated(6)
+    data = gated.SerializeToString()
+    assert pad_depthwise_channels(gated, 8) == 0  # the 1-channel gate must not widen
+    _session(gated.SerializeToString())  # and the graph still loads
+    assert prepare_for_cpu(data, 8) == (data, 0)
+
+    as_input = _tiny(6)  # an initializer that is also a graph input (overridable)
+    as_input.graph.input.append(helper.make_tensor_value_info("wb", TensorProto.FLOAT,
+                                                              [6, 1, 3, 3]))
+    assert pad_depthwise_channels(as_input, 8) == 0
+
+    computed_bias = _tiny(6)  # the depthwise bias comes from a node, not a weight
+    computed_bias.graph.node.insert(0, helper.make_node(
+        "Constant", [], ["bb"], value=numpy_helper.from_array(np.zeros(6, np.float32))))
+    computed_bias.graph.node[3].input.append("bb")
+    before = computed_bias.SerializeToString()
+    assert pad_depthwise_channels(computed_bias, 8) == 0
+    assert computed_bias.SerializeToString() == before
+
+
+def test_runner_falls_back_to_the_file_when_the_rewrite_does_not_load(
+        random_model: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("edge_app.backends.rewrite.prepare_for_cpu",
+                        lambda data: (b"\x08\x07broken", 3))
+    runner = ModelRunner(random_model, providers=["cpu"])
+    assert runner.rewritten == 0 and "does not load" in caplog.text
+    pose = np.zeros((17, 48, 56, 56), np.float32)
+    assert runner.predict(pose, None).logits.shape == (8,)
