@@ -121,22 +121,23 @@ class ModelRunner:
         chosen = choose_providers(providers, ort.get_available_providers())
         self._provider_args = self._provider_options(chosen, cache_dir)
         self.rewritten = 0  # depthwise channel groups padded for the CPU kernels
+        session = None
         if rewrite and chosen[:1] == ["CPUExecutionProvider"]:
             from edge_app.backends.rewrite import prepare_for_cpu
 
-            rewritten, self.rewritten = prepare_for_cpu(data)
-            if self.rewritten:
+            rewritten, padded = prepare_for_cpu(data)
+            if padded:
                 try:
-                    self.session = ort.InferenceSession(rewritten, opts,
-                                                        providers=self._provider_args)
-                    data = rewritten
+                    session = ort.InferenceSession(rewritten, opts,
+                                                   providers=self._provider_args)
+                    data, self.rewritten = rewritten, padded
                 except Exception as exc:  # a rewrite bug must not cost the model
                     log.warning("the CPU rewrite of %s does not load (%s); running the file "
                                 "as it is", self.path.name, str(exc).splitlines()[0][:200])
-                    self.rewritten = 0
         try:
-            if not self.rewritten:
-                self.session = ort.InferenceSession(data, opts, providers=self._provider_args)
+            if session is None:
+                session = ort.InferenceSession(data, opts, providers=self._provider_args)
+            self.session = session
         except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
             raise ModelError(f"model file {self.path} cannot be loaded by ONNX Runtime "
                              f"({str(exc).splitlines()[0][:200]}); is it truncated? "

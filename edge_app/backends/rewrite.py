@@ -84,8 +84,8 @@ class _Graph:
         self.init = {i.name: i for i in g.initializer}
         self.alias = {n.output[0]: n.input[0] for n in g.node
                       if n.op_type == "Identity" and n.input and n.input[0] in self.init}
-        self.consts = {name: numpy_helper.to_array(self.init[src])
-                       for name, src in [(k, k) for k in self.init] + list(self.alias.items())}
+        self.consts = {name: numpy_helper.to_array(t) for name, t in self.init.items()}
+        self.consts.update({a: self.consts[src] for a, src in self.alias.items()})
         self.producer = {o: n for n in g.node for o in n.output}
         self.consumers: dict[str, list[Any]] = {}
         for n in g.node:
@@ -213,9 +213,8 @@ def pad_depthwise_channels(model: Any, multiple: int) -> int:
                                      for n in g.graph.node for a in n.attribute):
         return 0  # initializers as inputs (overridable) or control flow: not touched
     done = 0
-    claimed: set[int] = set()
     for dw in list(g.graph.node):
-        if id(dw) in claimed or not _is_depthwise(g, dw):
+        if not _is_depthwise(g, dw):  # (a group padded already is a multiple now)
             continue
         channels = int(_attr(dw, "group", 1))
         if channels % multiple == 0:
@@ -227,7 +226,6 @@ def pad_depthwise_channels(model: Any, multiple: int) -> int:
         tensors, edits = group
         extra = -channels % multiple
         for node, role in edits:
-            claimed.add(id(node))
             w = g.weight(node)
             assert w is not None
             if role in ("out", "dw"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from edge_app.posture import STANDING_AGAIN, standing_again
-from tests.edge_app.test_view import BODY
+from tests.edge_app.test_view import BODY, urfd_windows_after_floor
 
 T = 48
 KW = {"tail": 6, "head": 8, "min_upright": 0.85, "min_legs": 0.9, "max_drop": 0.3,
@@ -134,21 +134,11 @@ def _shared(*parts: str) -> Path:
 def test_urfd_falls_are_not_standing_after_they_reach_the_floor() -> None:
     """Real falls (URFD 1-15, AlphaPose keypoints): no window in the 2 s after the person
     reaches the floor says they stand again. Skipped without ../shared."""
-    from train.convert.urfd import read_urfd_videos
-
-    root = _shared("skeletons", "urfd_falls_dev")
-    if not root.exists():
-        pytest.skip(f"URFD skeletons not found at {root} (research data, not committed)")
     held = []
-    for v in read_urfd_videos(root):
-        kp, sc = v.keypoint[:, ::2], v.keypoint_score[:, ::2]  # 30 -> 15 Hz
-        assert v.floor_frame is not None
-        f = v.floor_frame // 2
-        for i in range(f, min(f + 31, kp.shape[1])):
-            lo = max(0, i + 1 - T)
-            verdict = standing_again(kp[:, lo:i + 1], sc[:, lo:i + 1], **KW)
-            if not verdict.ok:
-                held.append((v.video, i, verdict.reason))
+    for video, i, kp, sc in urfd_windows_after_floor():
+        verdict = standing_again(kp, sc, **KW)
+        if not verdict.ok:
+            held.append((video, i, verdict.reason))
     assert not held, held
 
 

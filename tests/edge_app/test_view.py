@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -141,24 +144,30 @@ def test_nobody_and_bad_shapes() -> None:
         check_view(kp[0], sc[0], (W, H), **KW)
 
 
-def test_urfd_falls_are_in_view_when_they_reach_the_floor() -> None:
-    """Real falls (URFD 1-15, AlphaPose keypoints): the check never holds one back in the
-    2 s after the person reaches the floor. Skipped without ../shared."""
-    from pathlib import Path
-
+def urfd_windows_after_floor() -> Iterator[tuple[str, int, np.ndarray, np.ndarray]]:
+    """``(video, sample, keypoints, scores)`` of every window ending in the 2 s after a
+    URFD fall (1-15, AlphaPose keypoints at 15 Hz) reaches the floor; skips the test
+    without ../shared."""
     from train.convert.urfd import read_urfd_videos
 
     root = Path(__file__).resolve().parents[2].parent / "shared/data/skeletons/urfd_falls_dev"
     if not root.exists():
         pytest.skip(f"URFD skeletons not found at {root} (research data, not committed)")
-    held = []
     for v in read_urfd_videos(root):
         kp, sc = v.keypoint[:, ::2], v.keypoint_score[:, ::2]  # 30 -> 15 Hz
         assert v.floor_frame is not None
         f = v.floor_frame // 2
         for i in range(f, min(f + 31, kp.shape[1])):
             lo = max(0, i + 1 - T)
-            verdict = check_view(kp[:, lo:i + 1], sc[:, lo:i + 1], (640, 480), **KW)
-            if not verdict.ok:
-                held.append((v.video, i, verdict.reason))
+            yield v.video, i, kp[:, lo:i + 1], sc[:, lo:i + 1]
+
+
+def test_urfd_falls_are_in_view_when_they_reach_the_floor() -> None:
+    """Real falls (URFD 1-15, AlphaPose keypoints): the check never holds one back in the
+    2 s after the person reaches the floor. Skipped without ../shared."""
+    held = []
+    for video, i, kp, sc in urfd_windows_after_floor():
+        verdict = check_view(kp, sc, (640, 480), **KW)
+        if not verdict.ok:
+            held.append((video, i, verdict.reason))
     assert not held, held
