@@ -88,6 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of standing waves done with the whole body (the knees bend "
                         "as the arms come down, the head not tilted back); 0 reproduces "
                         "generator version 4's clips")
+    p.add_argument("--shoulder-girdle-prob", type=float, default=defaults.shoulder_girdle_prob,
+                   help="share of clips (every class) whose person's shoulders rise as the "
+                        "arms go overhead; 0 reproduces generator version 5's clips")
+    p.add_argument("--shoulder-girdle", type=float, nargs=2, default=defaults.shoulder_girdle_m,
+                   metavar=("LO", "HI"), help="metres of that rise with the arms overhead "
+                                              "(for a person 1.7 m tall)")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -107,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
             slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
             long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob,
-            wave_facing_prob=args.wave_facing_prob, wave_bob_prob=args.wave_bob_prob)
+            wave_facing_prob=args.wave_facing_prob, wave_bob_prob=args.wave_bob_prob,
+            shoulder_girdle_prob=args.shoulder_girdle_prob,
+            shoulder_girdle_m=tuple(args.shoulder_girdle))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

@@ -72,8 +72,10 @@ FloatArray = npt.NDArray[np.float64]
 # 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
 # 4: big, slow sweeping waves (wave_sweep_prob), waves facing the camera (wave_facing_prob).
 # 5: waves done with the whole body, the knees bending as the arms come down (wave_bob_prob).
-# slow_prob, long_hold_prob and the wave_*_prob options at 0 give version 1's clips.
-GENERATOR_VERSION = 5
+# 6: shoulders that rise with arms raised overhead, in every class (shoulder_girdle_prob).
+# slow_prob, long_hold_prob, the wave_*_prob options and shoulder_girdle_prob at 0 give
+# version 1's clips.
+GENERATOR_VERSION = 6
 LONG_HOLD_CLASS = "bending or picking up"
 WAVE_CLASS = "waving for help"
 LONG_HOLD_TAKES = 3  # a long-hold bend is scripted this many windows long, then cut
@@ -128,6 +130,14 @@ class SynthConfig:
             body: the knees bend as the arms come down and straighten as they go up,
             the head not tilted back (``motions.add_wave_bob``), as UTKinect's people
             wave. 0: no draw, version 4's clips.
+        shoulder_girdle_prob: share of clips of every class whose person's shoulders
+            rise as the arms go overhead, by a height drawn from ``shoulder_girdle_m``
+            (``body.girdle_rise``); otherwise the shoulders stay fixed on the trunk.
+            People raise their shoulders so (UTKinect's wavers' noses come down to 0.20
+            torso lengths above the shoulders, from 0.31 when they walk). 0: no draw,
+            version 5's clips.
+        shoulder_girdle_m: ``(lo, hi)`` metres of that rise at full elevation, for a
+            person 1.7 m tall (scaled with height).
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
@@ -156,6 +166,8 @@ class SynthConfig:
     wave_sweep_prob: float = 0.0
     wave_facing_prob: float = 0.0
     wave_bob_prob: float = 0.0
+    shoulder_girdle_prob: float = 0.0
+    shoulder_girdle_m: tuple[float, float] = (0.05, 0.14)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -190,6 +202,11 @@ class SynthConfig:
             raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
         if not 0 <= self.wave_bob_prob <= 1:
             raise ValueError(f"need 0 <= wave_bob_prob <= 1, got {self.wave_bob_prob}")
+        lo, hi = self.shoulder_girdle_m
+        if not 0 <= self.shoulder_girdle_prob <= 1 or not 0 <= lo <= hi <= 0.2:
+            raise ValueError("need 0 <= shoulder_girdle_prob <= 1 and 0 <= "
+                             "shoulder_girdle_m[0] <= shoulder_girdle_m[1] <= 0.2 m, got "
+                             f"{self.shoulder_girdle_prob} and {self.shoulder_girdle_m}")
         if (max(self.wave_sweep_prob, self.wave_facing_prob, self.wave_bob_prob) > 0
                 and WAVE_CLASS not in self.classes):
             raise ValueError(f"wave_sweep_prob, wave_facing_prob and wave_bob_prob apply to "
@@ -418,7 +435,11 @@ def synth_clip(
     # props anchored outside the cut (a chair sat on before the window starts) are
     # appended after the window's, so they move with the body.
     take_yaw = take.yaw + heading
-    rel = forward_kinematics(person.shape, take.poses, take_yaw)
+    # No draw at shoulder_girdle_prob 0: version 5's clips.
+    girdle = 0.0
+    if cfg.shoulder_girdle_prob > 0 and bool(rng.uniform() < cfg.shoulder_girdle_prob):
+        girdle = float(rng.uniform(*cfg.shoulder_girdle_m)) * person.shape.height / 1.7
+    rel = forward_kinematics(person.shape, take.poses, take_yaw, girdle=girdle)
     drive = None
     if take.drive is not None:
         c, s = np.cos(heading), np.sin(heading)
@@ -506,7 +527,7 @@ def synth_clip(
         "frame_dir": frame_dir, "label": label, "class": name, "variant": script.variant,
         "subject": person.subject, "split": "val" if person.subject in val else "train",
         "event": list(script.event), "slow": round(stretch, 3), "long_hold": round(hold, 3),
-        "heading": round(float(np.mod(heading, 2 * np.pi)), 3),
+        "girdle_m": round(girdle, 4), "heading": round(float(np.mod(heading, 2 * np.pi)), 3),
         "visible": round(vis, 3), "partial": partial, "camera": camera.to_dict(),
         "scene": scene.to_dict(), "noise": drawn,
         "torso_px": round(float(np.median(torso_px)), 1),

@@ -81,3 +81,23 @@ def test_person_facing_the_camera_has_left_joints_on_image_right() -> None:
         assert (depth > 0).all()
         for a, b in ((5, 6), (11, 12), (15, 16)):
             assert (uv[a, 0] > uv[b, 0]) == left_on_right
+
+
+def test_shoulders_rise_with_the_arm_overhead_and_only_with_girdle() -> None:
+    shape = BodyShape(1.7)
+    ls, rs, lw = POINT_INDEX["l_shoulder"], POINT_INDEX["r_shoulder"], POINT_INDEX["l_wrist"]
+    abd = np.array([0.0, 1.0, 1.4, 2.2, 3.1])  # left arm: hanging ... straight up
+    poses = np.stack([pose_vector(l_sh_abd=a) for a in abd])
+    fixed = forward_kinematics(shape, poses, np.zeros(len(abd)))
+    risen = forward_kinematics(shape, poses, np.zeros(len(abd)), girdle=0.08)
+    lift = risen[:, ls, 2] - fixed[:, ls, 2]
+    assert np.allclose(lift[:3], 0.0)  # up to just below the horizontal: no rise
+    assert 0.0 < lift[3] < lift[4] <= 0.08 + 1e-9  # then up to the girdle's height
+    assert lift[4] > 0.07
+    assert np.allclose(risen[:, rs], fixed[:, rs])  # the right arm hangs: its shoulder stays
+    inward = fixed[:, ls, 1] - risen[:, ls, 1]
+    assert np.all(inward[3:] > 0) and np.all(inward[3:] < lift[3:])  # a little towards the neck
+    # the whole arm goes up with its shoulder
+    assert np.allclose(risen[:, lw] - fixed[:, lw], risen[:, ls] - fixed[:, ls])
+    # girdle 0 is exactly the fixed shoulder
+    assert np.array_equal(forward_kinematics(shape, poses, np.zeros(len(abd)), girdle=0.0), fixed)

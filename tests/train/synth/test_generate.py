@@ -481,3 +481,39 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(long_hold_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(SystemExit):
         main(["--out", "/tmp/never", "--size", "big"])
+
+
+def test_shoulder_girdle_raises_shoulders_with_the_arms_in_every_class_and_zero_is_v5() -> None:
+    usual = SynthConfig(seed=6, video=False, subjects=16)
+    girdled = replace(usual, shoulder_girdle_prob=1.0, shoulder_girdle_m=(0.08, 0.1))
+    waves, plain = (_clips(c, "waving for help", 6) for c in (girdled, usual))
+    nose, sh = POINT_INDEX["nose"], [POINT_INDEX["l_shoulder"], POINT_INDEX["r_shoulder"]]
+
+    def gap(world: np.ndarray) -> float:  # nose above the shoulders, median (metres)
+        return float(np.median(world[:, nose, 2] - world[:, sh, 2].mean(axis=1)))
+
+    gaps = []
+    for clip, ref in zip(waves, plain, strict=True):
+        assert 0.08 * clip.person.shape.height / 1.7 - 1e-6 <= clip.meta["girdle_m"]
+        assert ref.meta["girdle_m"] == 0.0
+        gaps.append(gap(ref.world) - gap(clip.world))
+    # arms overhead in the waves: the shoulders come up towards the nose by centimetres
+    assert np.median(gaps) > 0.03
+    # a class with the arms down: the shoulders do not move
+    a, b = _clips(usual, "sitting down", 2), _clips(girdled, "sitting down", 2)
+    for x, y in zip(a, b, strict=True):
+        up = y.world[:, POINT_INDEX["l_shoulder"], 2] - y.world[:, POINT_INDEX["neck"], 2]
+        ref_up = x.world[:, POINT_INDEX["l_shoulder"], 2] - x.world[:, POINT_INDEX["neck"], 2]
+        assert np.abs(up - ref_up).max() < 0.02
+    # prob 0: no draw, version 5's clips exactly
+    for label in ("walking", "waving for help"):
+        x, y = _clips(usual, label, 2), _clips(replace(usual, shoulder_girdle_m=(0.0, 0.2)),
+                                               label, 2)
+        assert all(np.array_equal(p.keypoints, q.keypoints) for p, q in zip(x, y, strict=True))
+
+
+def test_shoulder_girdle_options_are_checked() -> None:
+    with pytest.raises(ValueError, match="shoulder_girdle_prob"):
+        SynthConfig(shoulder_girdle_prob=1.5)
+    with pytest.raises(ValueError, match="shoulder_girdle_m"):
+        SynthConfig(shoulder_girdle_m=(0.1, 0.05))
