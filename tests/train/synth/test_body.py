@@ -99,5 +99,12 @@ def test_shoulders_rise_with_the_arm_overhead_and_only_with_girdle() -> None:
     assert np.all(inward[3:] > 0) and np.all(inward[3:] < lift[3:])  # a little towards the neck
     # the whole arm goes up with its shoulder
     assert np.allclose(risen[:, lw] - fixed[:, lw], risen[:, ls] - fixed[:, ls])
+    # the right arm raised forward: its shoulder rises and comes in too
+    front = np.stack([pose_vector(r_sh_flex=f) for f in (0.5, 2.4, 3.1)])
+    r_fixed = forward_kinematics(shape, front, np.zeros(3))
+    r_risen = forward_kinematics(shape, front, np.zeros(3), girdle=0.08)
+    r_lift = r_risen[:, rs, 2] - r_fixed[:, rs, 2]
+    assert r_lift[0] == 0.0 and 0.0 < r_lift[1] < r_lift[2] <= 0.08 + 1e-9
+    assert np.all(r_risen[1:, rs, 1] > r_fixed[1:, rs, 1])  # the right side is -y: inwards
     # girdle 0 is exactly the fixed shoulder
     assert np.array_equal(forward_kinematics(shape, poses, np.zeros(len(abd)), girdle=0.0), fixed)
