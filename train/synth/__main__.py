@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="share of standing waves done with the whole body (the knees bend "
                         "as the arms come down, the head not tilted back); 0 reproduces "
                         "generator version 4's clips")
+    p.add_argument("--wave-nod-prob", type=float, default=defaults.wave_nod_prob,
+                   help="share of waving clips whose head tips forward as the arms go up; "
+                        "0 reproduces generator version 5's clips")
     p.add_argument("--shoulder-girdle-prob", type=float, default=defaults.shoulder_girdle_prob,
                    help="share of clips (every class) whose person's shoulders rise as the "
                         "arms go overhead; 0 reproduces generator version 5's clips")
@@ -114,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
             long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob,
             wave_facing_prob=args.wave_facing_prob, wave_bob_prob=args.wave_bob_prob,
-            shoulder_girdle_prob=args.shoulder_girdle_prob,
+            wave_nod_prob=args.wave_nod_prob, shoulder_girdle_prob=args.shoulder_girdle_prob,
             shoulder_girdle_m=tuple(args.shoulder_girdle))
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None

@@ -44,6 +44,7 @@ from train.synth.motions import (
     Person,
     Script,
     add_wave_bob,
+    add_wave_nod,
     sample_person,
     script_bending,
     script_waving,
@@ -72,7 +73,8 @@ FloatArray = npt.NDArray[np.float64]
 # 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
 # 4: big, slow sweeping waves (wave_sweep_prob), waves facing the camera (wave_facing_prob).
 # 5: waves done with the whole body, the knees bending as the arms come down (wave_bob_prob).
-# 6: shoulders that rise with arms raised overhead, in every class (shoulder_girdle_prob).
+# 6: shoulders that rise with arms raised overhead, in every class (shoulder_girdle_prob);
+#    the head tipping forward as the arms go up in waves (wave_nod_prob).
 # slow_prob, long_hold_prob, the wave_*_prob options and shoulder_girdle_prob at 0 give
 # version 1's clips.
 GENERATOR_VERSION = 6
@@ -130,6 +132,9 @@ class SynthConfig:
             body: the knees bend as the arms come down and straighten as they go up,
             the head not tilted back (``motions.add_wave_bob``), as UTKinect's people
             wave. 0: no draw, version 4's clips.
+        wave_nod_prob: share of waving clips (not slowed ones) whose head tips forward
+            and down as the arms go up (``motions.add_wave_nod``), as UTKinect's wavers'
+            noses come down towards the shoulders. 0: no draw, version 5's clips.
         shoulder_girdle_prob: share of clips of every class whose person's shoulders
             rise as the arms go overhead, by a height drawn from ``shoulder_girdle_m``
             (``body.girdle_rise``); otherwise the shoulders stay fixed on the trunk.
@@ -166,6 +171,7 @@ class SynthConfig:
     wave_sweep_prob: float = 0.0
     wave_facing_prob: float = 0.0
     wave_bob_prob: float = 0.0
+    wave_nod_prob: float = 0.0
     shoulder_girdle_prob: float = 0.0
     shoulder_girdle_m: tuple[float, float] = (0.05, 0.14)
 
@@ -202,14 +208,17 @@ class SynthConfig:
             raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
         if not 0 <= self.wave_bob_prob <= 1:
             raise ValueError(f"need 0 <= wave_bob_prob <= 1, got {self.wave_bob_prob}")
+        if not 0 <= self.wave_nod_prob <= 1:
+            raise ValueError(f"need 0 <= wave_nod_prob <= 1, got {self.wave_nod_prob}")
         lo, hi = self.shoulder_girdle_m
         if not 0 <= self.shoulder_girdle_prob <= 1 or not 0 <= lo <= hi <= 0.2:
             raise ValueError("need 0 <= shoulder_girdle_prob <= 1 and 0 <= "
                              "shoulder_girdle_m[0] <= shoulder_girdle_m[1] <= 0.2 m, got "
                              f"{self.shoulder_girdle_prob} and {self.shoulder_girdle_m}")
-        if (max(self.wave_sweep_prob, self.wave_facing_prob, self.wave_bob_prob) > 0
-                and WAVE_CLASS not in self.classes):
-            raise ValueError(f"wave_sweep_prob, wave_facing_prob and wave_bob_prob apply to "
+        if (max(self.wave_sweep_prob, self.wave_facing_prob, self.wave_bob_prob,
+                self.wave_nod_prob) > 0 and WAVE_CLASS not in self.classes):
+            raise ValueError(f"wave_sweep_prob, wave_facing_prob, wave_bob_prob and "
+                             f"wave_nod_prob apply to "
                              f"{WAVE_CLASS!r}, "
                              f"which is not among the classes {list(self.classes)}")
 
@@ -427,6 +436,11 @@ def synth_clip(
         if (cfg.wave_bob_prob > 0 and name == WAVE_CLASS
                 and bool(rng.uniform() < cfg.wave_bob_prob)):
             script = add_wave_bob(rng, script)
+            take = script
+        # No draw at wave_nod_prob 0 or for other classes: version 5's clips.
+        if (cfg.wave_nod_prob > 0 and name == WAVE_CLASS
+                and bool(rng.uniform() < cfg.wave_nod_prob)):
+            script = add_wave_nod(rng, script)
             take = script
     heading = float(rng.uniform(0, 2 * np.pi))
     # The body is placed over the whole take (a cut clip's take is longer than the

@@ -959,6 +959,28 @@ def add_wave_bob(rng: np.random.Generator, script: Script) -> Script:
     return replace(script, poses=p, variant=f"{script.variant}_bob")
 
 
+WAVE_NOD = (0.4, 0.9)  # radians the head tips forward with the arms overhead
+
+
+def add_wave_nod(rng: np.random.Generator, script: Script) -> Script:
+    """The head tips forward and down as the arms go up, back as they come down.
+
+    In UTKinect's waves the nose comes down towards the shoulders as a wrist goes up
+    (correlation -0.51 between the nose's height above the shoulders and the higher
+    wrist's; 0.28 torso lengths above them at the 90th percentile, 0.14 at the 10th),
+    while the shoulders keep their height above the hips (correlation -0.04). Here
+    ``neck_flex`` gains ``WAVE_NOD`` radians times how far the higher arm is raised
+    (0 at the side, 1 overhead; ``WAVE_BOB_ARMS``). Any wave, standing or not."""
+    if not script.variant.startswith("wave_"):
+        return script
+    p = script.poses.copy()
+    lo, hi = WAVE_BOB_ARMS
+    arms = np.maximum(p[:, _p("l_sh_abd")], p[:, _p("r_sh_abd")])
+    up = np.clip((arms - lo) / (hi - lo), 0.0, 1.0)
+    p[:, _p("neck_flex")] += rng.uniform(*WAVE_NOD) * up
+    return replace(script, poses=p, variant=f"{script.variant}_nod")
+
+
 def script_background(rng: np.random.Generator, person: Person, frames: int,
                       fps: float) -> Script:
     """Everything else: standing or sitting still, idle gestures, turning in place,

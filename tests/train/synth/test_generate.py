@@ -524,3 +524,24 @@ def test_shoulder_girdle_options_are_checked() -> None:
         SynthConfig(shoulder_girdle_prob=1.5)
     with pytest.raises(ValueError, match="shoulder_girdle_m"):
         SynthConfig(shoulder_girdle_m=(0.1, 0.05))
+
+
+def test_nodding_waves_bring_the_nose_down_as_the_arms_go_up() -> None:
+    usual = SynthConfig(seed=6, video=False, subjects=16, wave_sweep_prob=0.5)
+    nodded = _clips(replace(usual, wave_nod_prob=1.0), "waving for help", 6)
+    plain = _clips(usual, "waving for help", 6)
+    nose, neck = POINT_INDEX["nose"], POINT_INDEX["neck"]
+    wrists = [POINT_INDEX["l_wrist"], POINT_INDEX["r_wrist"]]
+    for clip, ref in zip(nodded, plain, strict=True):
+        assert clip.meta["variant"] == ref.meta["variant"] + "_nod"
+        gap = clip.world[:, nose, 2] - clip.world[:, neck, 2]
+        high = clip.world[:, wrists, 2].max(axis=1) - clip.world[:, neck, 2]
+        ref_gap = ref.world[:, nose, 2] - ref.world[:, neck, 2]
+        assert np.median(gap) < np.median(ref_gap) - 0.01  # the head tips forward
+        if np.ptp(high) > 0.1:  # arms moving: the nose goes down as the wrists go up
+            assert np.corrcoef(gap, high)[0, 1] < -0.3, clip.meta["variant"]
+    for label in ("walking", "sitting down"):  # other classes: no draw, version 5's clips
+        a, b = _clips(usual, label, 3), _clips(replace(usual, wave_nod_prob=1.0), label, 3)
+        assert all(np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b, strict=True))
+    with pytest.raises(ValueError, match="wave_nod_prob"):
+        SynthConfig(wave_nod_prob=2.0)
