@@ -8,6 +8,7 @@ Subcommands (``python -m train SUBCOMMAND --help`` for each):
   synthetic  write a small synthetic dataset (tests, smoke runs)
   configs    list the shipped configs
   inspect    show what a checkpoint holds
+  average    the weighted mean of checkpoints' weights (a "model soup")
 """
 
 from __future__ import annotations
@@ -107,6 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     insp = sub.add_parser("inspect", help="show what a checkpoint holds")
     insp.add_argument("checkpoint", type=Path)
+
+    avg = sub.add_parser("average", help="weighted mean of checkpoints' weights",
+                         description="The weighted mean of the weights of checkpoints that "
+                         "share a start (train/average.py); for export, eval or init.")
+    avg.add_argument("checkpoints", type=Path, nargs="+", help="two or more checkpoints")
+    avg.add_argument("--weights", type=float, nargs="+", required=True,
+                     help="one per checkpoint, positive, summing to 1")
+    avg.add_argument("--out", type=Path, required=True, help="the averaged checkpoint")
     return parser
 
 
@@ -208,6 +217,12 @@ def main(argv: list[str] | None = None) -> int:
             return _synthetic(args)
         if args.command == "configs":
             return _configs()
+        if args.command == "average":
+            from train.average import write_average
+
+            out = write_average(args.checkpoints, args.weights, args.out)
+            print(f"wrote {out}")
+            return 0
         return _inspect(args.checkpoint)
     except (ConfigError, CheckpointError, DatasetError, VideoError, ValueError,
             FileNotFoundError) as exc:

@@ -464,7 +464,7 @@ def test_bad_configuration_is_refused() -> None:
         SynthConfig(wave_facing_prob=-0.5)
     with pytest.raises(ValueError, match="wave_facing_prob"):
         SynthConfig(wave_facing_prob=0.5, classes=("walking", "falling"))
-    with pytest.raises(ValueError, match="wave_bob_prob apply"):
+    with pytest.raises(ValueError, match="wave_bob_prob and wave_nod_prob apply"):
         SynthConfig(wave_bob_prob=0.5, classes=("walking", "falling"))
     with pytest.raises(ValueError, match="wave_bob_prob"):
         SynthConfig(wave_bob_prob=1.5)
