@@ -138,9 +138,10 @@ class SynthConfig:
         shoulder_girdle_prob: share of clips of every class whose person's shoulders
             rise as the arms go overhead, by a height drawn from ``shoulder_girdle_m``
             (``body.girdle_rise``); otherwise the shoulders stay fixed on the trunk.
-            People raise their shoulders so (UTKinect's wavers' noses come down to 0.20
-            torso lengths above the shoulders, from 0.31 when they walk). 0: no draw,
-            version 5's clips.
+            Anatomically plausible, but not what UTKinect's wavers show (their
+            shoulders keep their height above the hips; their noses come down:
+            ``wave_nod_prob``); a fine-tune with it was worse (assets/MODEL_CARD.md).
+            0: no draw, version 5's clips.
         shoulder_girdle_m: ``(lo, hi)`` metres of that rise at full elevation, for a
             person 1.7 m tall (scaled with height).
         slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).

@@ -934,6 +934,14 @@ WAVE_BOB_HEAD = (0.0, 0.5)  # the head comes forward from the waves' tilt back (
 WAVE_BOB_ARMS = (1.2, 3.0)  # shoulder abduction taken as arms down and as arms up
 
 
+def _arms_raised(poses: FloatArray) -> FloatArray:
+    """``(T,)`` how far the higher arm is raised sideways: 0 at ``WAVE_BOB_ARMS[0]`` or
+    below, 1 at ``WAVE_BOB_ARMS[1]`` (overhead) or above."""
+    lo, hi = WAVE_BOB_ARMS
+    arms = np.maximum(poses[:, _p("l_sh_abd")], poses[:, _p("r_sh_abd")])
+    return np.asarray(np.clip((arms - lo) / (hi - lo), 0.0, 1.0), dtype=np.float64)
+
+
 def add_wave_bob(rng: np.random.Generator, script: Script) -> Script:
     """A standing wave done with the whole body, as UTKinect's people wave.
 
@@ -948,9 +956,7 @@ def add_wave_bob(rng: np.random.Generator, script: Script) -> Script:
     if not script.variant.startswith("wave_stand"):
         return script
     p = script.poses.copy()
-    lo, hi = WAVE_BOB_ARMS
-    arms = np.maximum(p[:, _p("l_sh_abd")], p[:, _p("r_sh_abd")])
-    down = 1.0 - np.clip((arms - lo) / (hi - lo), 0.0, 1.0)  # 1: arms down, 0: overhead
+    down = 1.0 - _arms_raised(p)  # 1: arms down, 0: overhead
     knee = rng.uniform(*WAVE_BOB_KNEE) * down
     for side in ("l", "r"):
         p[:, _p(f"{side}_knee")] += knee
@@ -974,10 +980,7 @@ def add_wave_nod(rng: np.random.Generator, script: Script) -> Script:
     if not script.variant.startswith("wave_"):
         return script
     p = script.poses.copy()
-    lo, hi = WAVE_BOB_ARMS
-    arms = np.maximum(p[:, _p("l_sh_abd")], p[:, _p("r_sh_abd")])
-    up = np.clip((arms - lo) / (hi - lo), 0.0, 1.0)
-    p[:, _p("neck_flex")] += rng.uniform(*WAVE_NOD) * up
+    p[:, _p("neck_flex")] += rng.uniform(*WAVE_NOD) * _arms_raised(p)
     return replace(script, poses=p, variant=f"{script.variant}_nod")
 
 
