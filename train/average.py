@@ -14,7 +14,6 @@ or ``init.checkpoint``, not ``--resume``.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 from collections.abc import Sequence
@@ -23,16 +22,17 @@ from typing import Any
 
 import torch
 
-from train.checkpoint import FORMAT, CheckpointError, read_checkpoint, write_checkpoint
+from train.checkpoint import (
+    FORMAT,
+    CheckpointError,
+    file_sha256,
+    read_checkpoint,
+    write_checkpoint,
+)
 
 __all__ = ["average_checkpoints", "write_average"]
 
 log = logging.getLogger(__name__)
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def average_checkpoints(paths: Sequence[Path], weights: Sequence[float]) -> dict[str, Any]:
@@ -71,7 +71,7 @@ def average_checkpoints(paths: Sequence[Path], weights: Sequence[float]) -> dict
         else:
             model[key] = ref.clone()
     meta = dict(first.get("meta", {}))
-    meta["averaged_from"] = [{"checkpoint": str(p), "sha256": _sha256(Path(p)), "weight": w}
+    meta["averaged_from"] = [{"checkpoint": str(p), "sha256": file_sha256(Path(p)), "weight": w}
                              for p, w in zip(paths, weights, strict=True)]
     return {"model": model, "meta": meta, "format": FORMAT}
 

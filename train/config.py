@@ -26,6 +26,7 @@ __all__ = [
     "AugmentConfig",
     "ConfigError",
     "DataConfig",
+    "DistillConfig",
     "InitConfig",
     "JointPhaseConfig",
     "OptimConfig",
@@ -156,6 +157,18 @@ class InitConfig(_Section):
         "lets a short CPU schedule leave chance sooner")
 
 
+class DistillConfig(_Section):
+    teacher: str | None = Field(
+        None, description="fine-tune without forgetting: a checkpoint of the same network "
+        "and classes (e.g. the init.checkpoint) whose logits the trained stream(s) are also "
+        "pulled towards (Hinton et al.'s distillation loss on every training clip); null = "
+        "plain cross-entropy")
+    weight: float = Field(0.5, ge=0, le=1, description="share of the loss that is "
+                          "distillation: (1 - weight) * CE + weight * T^2 * KL")
+    temperature: float = Field(2.0, gt=0, le=20, description="softmax temperature T of "
+                               "both teacher and student in the distillation term")
+
+
 class RuntimeConfig(_Section):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if present")
     precision: Literal["auto", "fp32", "bf16", "fp16"] = Field(
@@ -179,6 +192,7 @@ class TrainConfig(_Section):
     phases: PhasesConfig = Field(default_factory=PhasesConfig)
     optim: OptimConfig = Field(default_factory=OptimConfig)
     init: InitConfig = Field(default_factory=InitConfig)
+    distill: DistillConfig = Field(default_factory=DistillConfig)
     runtime: RuntimeConfig = Field(default_factory=RuntimeConfig)
 
     def phase_config(self, phase: Phase | None = None) -> PhaseConfig:

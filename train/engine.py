@@ -30,6 +30,7 @@ from train.build import build_dataset, build_model, resolve_class_names, resolve
 from train.checkpoint import (
     CheckpointError,
     capture_rng,
+    file_sha256,
     load_state_strict,
     load_stream_weights,
     read_checkpoint,
@@ -114,6 +115,7 @@ class Trainer:
         self.out_dir = cfg.phase_dir(self.phase)
         self._build_data()
         self._build_model(pretrained=resume is None)
+        self._build_teacher()
         self.optimizer = torch.optim.SGD(
             self.module.parameters(), lr=self.pcfg.lr, momentum=cfg.optim.momentum,
             weight_decay=cfg.optim.weight_decay)
@@ -182,6 +184,38 @@ class Trainer:
             self.net = DistributedDataParallel(
                 self.module,
                 device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    def _build_teacher(self) -> None:
+        """The frozen network of ``distill.teacher`` (eval mode), or None."""
+        self.teacher: nn.Module | None = None
+        self.teacher_info: dict[str, Any] = {}
+        dcfg = self.cfg.distill
+        if not dcfg.teacher or dcfg.weight == 0:
+            return
+        path = Path(dcfg.teacher).expanduser()
+        ckpt = read_checkpoint(path, training_state=False)
+        meta = ckpt.get("meta") or {}
+        if list(meta.get("class_names", [])) != self.class_names:
+            raise CheckpointError(f"distill.teacher {path} has other classes than this run "
+                                  f"({meta.get('class_names')} vs {self.class_names})")
+        theirs = list(meta.get("reduced_geometry", [1, 1]))
+        ours = [self.cfg.data.reduce_time, self.cfg.data.reduce_space]
+        if theirs != ours:
+            raise CheckpointError(f"distill.teacher {path} was trained at reduced_geometry "
+                                  f"{theirs}, this run feeds {ours}: its logits would be for "
+                                  "other inputs; use a teacher of this run's geometry")
+        teacher = build_model(len(self.class_names), seed=self.cfg.seed,
+                              residual_gamma=self.cfg.init.residual_gamma,
+                              pose_frames=48 // self.cfg.data.reduce_time)
+        load_state_strict(teacher, ckpt["model"], f"distill.teacher {path}")
+        teacher.to(self.device).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        self.teacher = trained_module(teacher, self.phase)
+        self.teacher_info = {"teacher": str(path), "teacher_sha256": file_sha256(path),
+                             "weight": dcfg.weight, "temperature": dcfg.temperature}
+        log.info("distillation from %s: loss = %.2f x CE + %.2f x T^2 KL (T = %g)", path,
+                 1 - dcfg.weight, dcfg.weight, dcfg.temperature)
 
     def _load_pretrained_streams(self) -> None:
         for stream in ("pose", "rgb"):
@@ -273,6 +307,8 @@ class Trainer:
         }
         if self.init_sources:
             meta["init"] = dict(self.init_sources)
+        if self.teacher_info:
+            meta["distill"] = dict(self.teacher_info)
         if self.last_val is not None:
             meta["val_split"] = self.cfg.data.val_split
             meta["val_top1"] = self.last_val.top1
@@ -326,7 +362,13 @@ class Trainer:
         labels = batch["label"].to(self.device, non_blocking=True)
         with self.precision.autocast():
             outputs = forward_phase(self.net, self.phase, inputs)
-        loss = phase_loss(outputs, labels, self.phase)
+        teacher = None
+        if self.teacher is not None:
+            with torch.no_grad(), self.precision.autocast():
+                teacher = forward_phase(self.teacher, self.phase, inputs)
+        loss = phase_loss(outputs, labels, self.phase, teacher=teacher,
+                          weight=self.cfg.distill.weight,
+                          temperature=self.cfg.distill.temperature)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"loss is {loss.item()} at step {self.global_step}; "
                                      "lower the learning rate or check the data")

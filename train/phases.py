@@ -24,8 +24,8 @@ from model.epamnet import EPAMNet
 from train.config import Phase
 from train.dataset import Modality
 
-__all__ = ["MODALITIES", "TRAINED_STREAMS", "forward_phase", "phase_loss", "prepare_for_phase",
-           "trained_module"]
+__all__ = ["MODALITIES", "TRAINED_STREAMS", "distill_loss", "forward_phase", "phase_loss",
+           "prepare_for_phase", "trained_module"]
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,36 @@ def forward_phase(
 
 
 def phase_loss(
-    outputs: dict[str, torch.Tensor], labels: torch.Tensor, phase: Phase
+    outputs: dict[str, torch.Tensor],
+    labels: torch.Tensor,
+    phase: Phase,
+    *,
+    teacher: dict[str, torch.Tensor] | None = None,
+    weight: float = 0.0,
+    temperature: float = 1.0,
 ) -> torch.Tensor:
-    """CE of the trained stream(s), computed in fp32; joint: CE(rgb) + CE(pose)."""
-    return sum(  # type: ignore[return-value]
-        (F.cross_entropy(outputs[s].float(), labels) for s in TRAINED_STREAMS[phase]),
-        torch.zeros((), device=labels.device),
-    )
+    """CE of the trained stream(s), computed in fp32; joint: CE(rgb) + CE(pose).
+
+    With ``teacher`` (its ``forward_phase`` outputs on the same batch), each stream's term
+    is ``(1 - weight) * CE + weight * distill_loss(student, teacher, temperature)``.
+    """
+    total = torch.zeros((), device=labels.device)
+    for s in TRAINED_STREAMS[phase]:
+        ce = F.cross_entropy(outputs[s].float(), labels)
+        if teacher is None or weight == 0:
+            total = total + ce
+        else:
+            total = total + (1 - weight) * ce + weight * distill_loss(
+                outputs[s], teacher[s], temperature)
+    return total
+
+
+def distill_loss(student: torch.Tensor, teacher: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Hinton et al.'s soft-target loss: ``T^2 * KL(softmax(t/T) || softmax(s/T))``, batch mean.
+
+    The ``T^2`` keeps its gradients on the scale of the cross-entropy's (fp32).
+    """
+    t = temperature
+    log_p = F.log_softmax(student.float() / t, dim=1)
+    log_q = F.log_softmax(teacher.detach().float() / t, dim=1)
+    return F.kl_div(log_p, log_q, reduction="batchmean", log_target=True) * (t * t)
