@@ -70,7 +70,8 @@ def average_checkpoints(paths: Sequence[Path], weights: Sequence[float]) -> dict
             model[key] = acc.to(ref.dtype)
         else:
             model[key] = ref.clone()
-    meta = dict(first.get("meta", {}))
+    # what made one input (its start, its teacher) is not what made the mix
+    meta = {k: v for k, v in first.get("meta", {}).items() if k not in ("init", "distill")}
     meta["averaged_from"] = [{"checkpoint": str(p), "sha256": file_sha256(Path(p)), "weight": w}
                              for p, w in zip(paths, weights, strict=True)]
     return {"model": model, "meta": meta, "format": FORMAT}

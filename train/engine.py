@@ -4,7 +4,8 @@ SGD (momentum 0.9, weight decay 3e-4), cosine learning rate per iteration, gradi
 clipping at norm 40, mixed precision (fp16 AMP + scaler on CUDA, bf16 autocast on CPUs
 with native bf16), DistributedDataParallel under torchrun (NCCL + SyncBN on CUDA, gloo
 on CPU), worker-process data loading, a checkpoint every epoch and on SIGINT/SIGTERM,
-exact ``--resume``, progress bars and a metrics CSV (+ TensorBoard when installed).
+exact ``--resume``, progress bars and a metrics CSV (+ TensorBoard when installed), and
+optional distillation towards a frozen teacher checkpoint (``distill``).
 
 Outputs in ``<output_dir>/<phase>/``: ``last.pt`` (every epoch and on interruption),
 ``best.pt`` (best validation top-1), ``epoch_NNN.pt`` (``runtime.keep_every``),
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,33 +188,56 @@ class Trainer:
                 device_ids=[self.device.index] if self.device.type == "cuda" else None)
 
     def _build_teacher(self) -> None:
-        """The frozen network of ``distill.teacher`` (eval mode), or None."""
+        """The frozen network of ``distill.teacher`` (eval mode), or None.
+
+        Refused: a teacher of other classes, another input geometry, or one that did not
+        train the stream(s) this phase trains (a pose-phase checkpoint's RGB logits are 0).
+        """
         self.teacher: nn.Module | None = None
         self.teacher_info: dict[str, Any] = {}
         dcfg = self.cfg.distill
         if not dcfg.teacher or dcfg.weight == 0:
             return
-        path = Path(dcfg.teacher).expanduser()
+        path = Path(os.path.expandvars(dcfg.teacher)).expanduser().resolve()
+        what = f"distill.teacher {path}"
+        if not path.is_file():
+            raise CheckpointError(f"{what} does not exist (give the checkpoint to keep close "
+                                  "to, e.g. this fine-tune's init.checkpoint)")
+        if path.is_relative_to(self.out_dir.resolve()):
+            raise CheckpointError(f"{what} lies in this run's output folder {self.out_dir}, "
+                                  "where its checkpoints are written: copy it elsewhere")
+        digest = file_sha256(path)
         ckpt = read_checkpoint(path, training_state=False)
         meta = ckpt.get("meta") or {}
-        if list(meta.get("class_names", [])) != self.class_names:
-            raise CheckpointError(f"distill.teacher {path} has other classes than this run "
-                                  f"({meta.get('class_names')} vs {self.class_names})")
-        theirs = list(meta.get("reduced_geometry", [1, 1]))
-        ours = [self.cfg.data.reduce_time, self.cfg.data.reduce_space]
+        names = meta.get("class_names")
+        if names is None:
+            raise CheckpointError(f"{what} records no class_names: not a checkpoint of "
+                                  "python -m train fit")
+        if list(names) != self.class_names:
+            raise CheckpointError(f"{what} has other classes than this run ({list(names)} vs "
+                                  f"{self.class_names})")
+        theirs = (list(meta.get("reduced_geometry", [1, 1])), int(meta.get("rgb_size", RGB_SIZE)))
+        ours = ([self.cfg.data.reduce_time, self.cfg.data.reduce_space], self.cfg.data.rgb_size)
         if theirs != ours:
-            raise CheckpointError(f"distill.teacher {path} was trained at reduced_geometry "
-                                  f"{theirs}, this run feeds {ours}: its logits would be for "
-                                  "other inputs; use a teacher of this run's geometry")
+            raise CheckpointError(f"{what} was trained at reduced_geometry {theirs[0]}, "
+                                  f"rgb_size {theirs[1]}; this run feeds {ours[0]}, {ours[1]}: "
+                                  "its logits would be for other inputs; use a teacher of this "
+                                  "run's geometry")
+        trained = set(meta.get("trained_streams", TRAINED_STREAMS["joint"]))
+        missing = [s for s in TRAINED_STREAMS[self.phase] if s not in trained]
+        if missing:
+            raise CheckpointError(f"{what} did not train the {' and '.join(missing)} stream "
+                                  f"(it trained {', '.join(sorted(trained))}): its logits there "
+                                  "are untrained; use a checkpoint of this phase")
         teacher = build_model(len(self.class_names), seed=self.cfg.seed,
                               residual_gamma=self.cfg.init.residual_gamma,
                               pose_frames=48 // self.cfg.data.reduce_time)
-        load_state_strict(teacher, ckpt["model"], f"distill.teacher {path}")
-        teacher.to(self.device).eval()
-        for p in teacher.parameters():
+        load_state_strict(teacher, ckpt["model"], what)
+        module = trained_module(teacher, self.phase).to(self.device).eval()
+        for p in module.parameters():
             p.requires_grad_(False)
-        self.teacher = trained_module(teacher, self.phase)
-        self.teacher_info = {"teacher": str(path), "teacher_sha256": file_sha256(path),
+        self.teacher = module
+        self.teacher_info = {"teacher": str(path), "teacher_sha256": digest,
                              "weight": dcfg.weight, "temperature": dcfg.temperature}
         log.info("distillation from %s: loss = %.2f x CE + %.2f x T^2 KL (T = %g)", path,
                  1 - dcfg.weight, dcfg.weight, dcfg.temperature)
@@ -253,6 +278,10 @@ class Trainer:
             problems.append(f"it was trained at reduced_geometry {geometry[0]}, rgb_size "
                             f"{geometry[1]}, this run uses {here[0]}, {here[1]} (to change the "
                             "input size, start a new run from it with init.checkpoint)")
+        if meta.get("distill") != (self.teacher_info or None):
+            problems.append(f"it was trained with distill {meta.get('distill')}, this run "
+                            f"with {self.teacher_info or None} (the teacher, its file, weight "
+                            "and temperature must stay as they were)")
         if progress.get("total_iters") != self.total_iters:
             problems.append(f"its schedule has {progress.get('total_iters')} iterations, this "
                             f"run {self.total_iters} (epochs changed)")

@@ -5,6 +5,9 @@
 - ``joint``: the whole EPAM-Net from the two pretrained streams (the attention starts
   fresh); loss = CE(rgb logits) + CE(pose logits); the prediction is the fused score.
 
+With a teacher (``distill`` in the config), each trained stream's CE becomes
+``(1 - w) * CE + w * T^2 * KL(teacher || student)`` on that stream's logits.
+
 Every phase keeps a whole EPAM-Net and saves all of it, so any checkpoint exports. In
 the pose phase the RGB head is zeroed and never trained: its logits are exactly 0, so
 an exported pose-phase model's ``scores`` equal its ``pose_logits`` (a pose-only model

@@ -60,3 +60,13 @@ def test_cli_writes_the_average_and_reports_errors(tmp_path: Path,
                           torch.full((2, 3), 2.5))
     assert main(["average", str(a), str(b), "--weights", "0.2", "0.2", "--out", str(out)]) == 1
     assert "sum to 1" in capsys.readouterr().err
+
+
+def test_the_mix_does_not_claim_one_inputs_start_or_teacher(tmp_path: Path) -> None:
+    a, b = _ckpt(tmp_path / "a.pt", 1.0), _ckpt(tmp_path / "b.pt", 3.0)
+    ck = torch.load(a, weights_only=True)
+    ck["meta"].update(init={"model": "start.pt"}, distill={"teacher": "t.pt"}, lr=0.02)
+    torch.save(ck, a)
+    meta = average_checkpoints([a, b], [0.5, 0.5])["meta"]
+    assert "init" not in meta and "distill" not in meta
+    assert meta["lr"] == 0.02 and len(meta["averaged_from"]) == 2

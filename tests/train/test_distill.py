@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import math
+import shutil
 from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 
+from model.epamnet import build_epamnet
 from tests.train.conftest import MakeConfig
-from train.checkpoint import CheckpointError, file_sha256, read_checkpoint
+from train.checkpoint import CheckpointError, file_sha256, read_checkpoint, write_checkpoint
 from train.engine import Trainer
 from train.phases import distill_loss, phase_loss
 
@@ -58,24 +59,60 @@ def test_a_run_with_a_teacher_trains_and_records_it(make_config: MakeConfig,
     for key, value in trainer.teacher.state_dict().items():
         assert torch.equal(value, teacher_before[key]), key  # the teacher never learns
     meta = read_checkpoint(result.checkpoint)["meta"]
-    assert meta["distill"] == {"teacher": str(pose_run), "teacher_sha256": file_sha256(pose_run),
+    assert meta["distill"] == {"teacher": str(pose_run.resolve()),
+                               "teacher_sha256": file_sha256(pose_run),
                                "weight": 0.5, "temperature": 2.0}
 
 
-def test_the_distillation_term_pulls_the_student_to_the_teacher(make_config: MakeConfig,
+def test_a_student_that_is_its_teacher_has_no_distillation_loss(make_config: MakeConfig,
                                                                 pose_run: Path) -> None:
-    # weight 1: the loss is the distillation alone; a few steps on one batch shrink it.
-    trainer = Trainer(make_config("pose", (f"distill.teacher={pose_run}", "distill.weight=1",
+    # Same weights, both in eval mode (no dropout, running BN statistics): with weight 1
+    # the loss is the distillation alone and must be 0; plain CE would not be.
+    trainer = Trainer(make_config("pose", (f"init.checkpoint={pose_run}",
+                                           f"distill.teacher={pose_run}", "distill.weight=1")))
+    batch = _first_batch(trainer)
+    trainer.net.eval()
+    assert trainer._train_step(batch) == pytest.approx(0.0, abs=1e-5)
+    trainer.net.eval()
+    with torch.no_grad():
+        logits = trainer.net(batch["pose"])
+    assert F.cross_entropy(logits, batch["label"]).item() > 0.01
+
+
+def test_the_distillation_term_pulls_the_student_to_the_teacher(make_config: MakeConfig,
+                                                                pose_run: Path,
+                                                                tmp_path: Path) -> None:
+    # A teacher with a strong opinion (its head's bias), weight 1: a few steps on one batch
+    # shrink the distance to it, measured directly (not through the loss the step reports).
+    ck = torch.load(pose_run, weights_only=True)
+    ck["model"]["pose.head.fc.bias"] = torch.tensor([3.0, -2.0, 0.5])
+    teacher = write_checkpoint(tmp_path / "opinionated.pt", ck)
+    trainer = Trainer(make_config("pose", (f"init.checkpoint={pose_run}",
+                                           f"distill.teacher={teacher}", "distill.weight=1",
                                            "phases.pose.lr=0.05")))
     trainer.model.pose.head.dropout.p = 0.0
+    batch = _first_batch(trainer)
+    assert trainer.teacher is not None
+
+    def distance() -> float:
+        trainer.net.eval()
+        with torch.no_grad():
+            return distill_loss(trainer.net(batch["pose"]), trainer.teacher(batch["pose"]),
+                                2.0).item()
+
+    before = distance()
+    assert before > 0.1
+    for _ in range(5):
+        trainer.net.train()
+        trainer._train_step(batch)
+    assert distance() < 0.7 * before
+
+
+def _first_batch(trainer: Trainer) -> dict[str, torch.Tensor]:
     from train.loaders import train_loader
 
-    batch = next(iter(train_loader(trainer.train_set, batch_size=2, epoch=0, seed=0,
-                                   dist=trainer.dist, workers=0)))
-    trainer.net.train()
-    losses = [trainer._train_step(batch) for _ in range(5)]
-    assert all(math.isfinite(v) for v in losses)
-    assert losses[-1] < losses[0], losses
+    return next(iter(train_loader(trainer.train_set, batch_size=2, epoch=0, seed=0,
+                                  dist=trainer.dist, workers=0)))
 
 
 def test_a_teacher_of_other_classes_or_geometry_is_refused(make_config: MakeConfig,
@@ -85,8 +122,56 @@ def test_a_teacher_of_other_classes_or_geometry_is_refused(make_config: MakeConf
                                      'data.classes=["a","b","c"]')))
     with pytest.raises(CheckpointError, match="reduced_geometry"):
         Trainer(make_config("pose", (f"distill.teacher={pose_run}", "data.reduce_time=2")))
-    with pytest.raises(CheckpointError, match="does not exist"):
+    with pytest.raises(CheckpointError, match="distill.teacher .* does not exist"):
         Trainer(make_config("pose", ("distill.teacher=/nonexistent/teacher.pt",)))
+
+
+def test_a_teacher_that_did_not_train_the_stream_is_refused(make_config: MakeConfig,
+                                                            pose_run: Path) -> None:
+    # a pose-phase checkpoint's RGB head is zero: no teacher for the rgb stream
+    with pytest.raises(CheckpointError, match="did not train the rgb stream"):
+        Trainer(make_config("rgb", (f"distill.teacher={pose_run}",)))
+
+
+def test_a_teacher_in_the_runs_own_output_folder_is_refused(make_config: MakeConfig,
+                                                            pose_run: Path,
+                                                            tmp_path: Path) -> None:
+    inside = tmp_path / "run" / "pose" / "teacher.pt"
+    inside.parent.mkdir(parents=True)
+    shutil.copy(pose_run, inside)
+    with pytest.raises(CheckpointError, match="output folder"):
+        Trainer(make_config("pose", (f"distill.teacher={inside}",)))
+
+
+def test_resume_keeps_the_teacher(make_config: MakeConfig, pose_run: Path,
+                                  tmp_path: Path) -> None:
+    teacher = tmp_path / "teacher.pt"
+    shutil.copy(pose_run, teacher)
+    with_teacher = (f"distill.teacher={teacher}",)
+    ck = Trainer(make_config("pose", with_teacher), max_steps=1).fit().checkpoint
+    Trainer(make_config("pose", with_teacher), resume=ck, max_steps=2).fit()  # as it was: fine
+    with pytest.raises(CheckpointError, match="distill"):
+        Trainer(make_config("pose"), resume=ck)
+    with pytest.raises(CheckpointError, match="distill"):
+        Trainer(make_config("pose", (*with_teacher, "distill.weight=0.3")), resume=ck)
+    with teacher.open("ab") as f:  # the teacher file changed since
+        f.write(b"\0")
+    with pytest.raises(CheckpointError, match="distill"):
+        Trainer(make_config("pose", with_teacher), resume=ck)
+
+
+def test_joint_phase_distills_each_stream(make_config: MakeConfig, tmp_path: Path) -> None:
+    names = ["raise one arm", "raise both arms", "squat"]
+    torch.manual_seed(3)
+    joint = write_checkpoint(tmp_path / "joint.pt", {"model": build_epamnet(3).state_dict(),
+                             "meta": {"class_names": names, "phase": "joint",
+                                      "trained_streams": ["pose", "rgb"]}})
+    cfg = make_config("joint", (f"phases.joint.init_pose={joint}",
+                                f"phases.joint.init_rgb={joint}", f"distill.teacher={joint}"))
+    trainer = Trainer(cfg, max_steps=1)
+    result = trainer.fit()
+    assert result.global_step == 1
+    assert read_checkpoint(result.checkpoint)["meta"]["distill"]["teacher"] == str(joint)
 
 
 def test_weight_zero_builds_no_teacher(make_config: MakeConfig) -> None:
