@@ -160,7 +160,8 @@ class InitConfig(_Section):
 class DistillConfig(_Section):
     teacher: str | None = Field(
         None, description="fine-tune without forgetting: a checkpoint of the same network "
-        "and classes (e.g. the init.checkpoint) whose logits the trained stream(s) are also "
+        "and classes (e.g. the init.checkpoint), or for the pose phase an exported .onnx "
+        "(run in ONNX Runtime), whose logits the trained stream(s) are also "
         "pulled towards (Hinton et al.'s distillation loss on every training clip); null = "
         "plain cross-entropy")
     weight: float = Field(0.5, ge=0, le=1, description="share of the loss that is "

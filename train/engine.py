@@ -207,6 +207,28 @@ class Trainer:
             raise CheckpointError(f"{what} lies in this run's output folder {self.out_dir}, "
                                   "where its checkpoints are written: copy it elsewhere")
         digest = file_sha256(path)
+        self.teacher_info = {"teacher": str(path), "teacher_sha256": digest,
+                             "weight": dcfg.weight, "temperature": dcfg.temperature}
+        log.info("distillation from %s: loss = %.2f x CE + %.2f x T^2 KL (T = %g)", path,
+                 1 - dcfg.weight, dcfg.weight, dcfg.temperature)
+        if path.suffix.lower() == ".onnx":
+            if self.phase != "pose" or self.cfg.data.reduce_time > 1 or \
+                    self.cfg.data.reduce_space > 1:
+                raise CheckpointError(f"{what}: an ONNX teacher serves the pose phase at the "
+                                      "contract's geometry only; give a .pt checkpoint for "
+                                      "the rgb and joint phases or a reduced geometry")
+            from train.teacher import OnnxPoseTeacher
+
+            onnx_teacher = OnnxPoseTeacher(path, self.class_names,
+                                           threads=self.cfg.runtime.threads)
+            rate = onnx_teacher.meta.sample_rate_hz
+            if rate != self.cfg.data.sample_rate_hz or \
+                    onnx_teacher.meta.sampling != self.cfg.data.sampling:
+                raise CheckpointError(f"{what} reads windows {onnx_teacher.meta.sampling} at "
+                                      f"{rate:g} Hz, this run {self.cfg.data.sampling} at "
+                                      f"{self.cfg.data.sample_rate_hz:g} Hz")
+            self.teacher = onnx_teacher
+            return
         ckpt = read_checkpoint(path, training_state=False)
         meta = ckpt.get("meta") or {}
         names = meta.get("class_names")
@@ -237,10 +259,6 @@ class Trainer:
         for p in module.parameters():
             p.requires_grad_(False)
         self.teacher = module
-        self.teacher_info = {"teacher": str(path), "teacher_sha256": digest,
-                             "weight": dcfg.weight, "temperature": dcfg.temperature}
-        log.info("distillation from %s: loss = %.2f x CE + %.2f x T^2 KL (T = %g)", path,
-                 1 - dcfg.weight, dcfg.weight, dcfg.temperature)
 
     def _load_pretrained_streams(self) -> None:
         for stream in ("pose", "rgb"):

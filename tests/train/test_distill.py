@@ -178,3 +178,49 @@ def test_weight_zero_builds_no_teacher(make_config: MakeConfig) -> None:
     trainer = Trainer(make_config("pose", ("distill.teacher=/nonexistent/t.pt",
                                            "distill.weight=0")))
     assert trainer.teacher is None and "distill" not in trainer.meta()
+
+
+@pytest.fixture(scope="module")
+def onnx_teacher(pose_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from deploy.export import main as export_main
+
+    out = tmp_path_factory.mktemp("onnx_teacher") / "teacher.onnx"
+    assert export_main(["--checkpoint", str(pose_run), "--out", str(out)]) == 0
+    return out
+
+
+def test_an_onnx_teacher_gives_the_checkpoints_logits(make_config: MakeConfig, pose_run: Path,
+                                                      onnx_teacher: Path) -> None:
+    # the fixture's clips are uniform-sampled, as pose_run was trained
+    by_pt = Trainer(make_config("pose", (f"distill.teacher={pose_run}",)))
+    by_onnx = Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}",)))
+    batch = _first_batch(by_pt)
+    assert by_pt.teacher is not None and by_onnx.teacher is not None
+    with torch.no_grad():
+        want = by_pt.teacher(batch["pose"])
+    got = by_onnx.teacher(batch["pose"])
+    assert got.shape == want.shape and not got.requires_grad
+    assert torch.allclose(got, want, atol=1e-4, rtol=1e-4)
+    result = Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}",)),
+                     max_steps=1).fit()
+    assert read_checkpoint(result.checkpoint)["meta"]["distill"]["teacher_sha256"] == \
+        file_sha256(onnx_teacher)
+
+
+def test_an_onnx_teacher_is_refused_where_it_cannot_serve(make_config: MakeConfig,
+                                                          onnx_teacher: Path,
+                                                          tmp_path: Path) -> None:
+    with pytest.raises(CheckpointError, match="pose phase"):
+        Trainer(make_config("rgb", (f"distill.teacher={onnx_teacher}",)))
+    with pytest.raises(CheckpointError, match="pose phase"):
+        Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}", "data.reduce_time=2")))
+    with pytest.raises(CheckpointError, match="other classes"):
+        Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}",
+                                     'data.classes=["a","b","c"]')))
+    with pytest.raises(CheckpointError, match="Hz"):
+        Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}",
+                                     "data.sampling=rate")))
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(onnx_teacher.read_bytes()[:5000])
+    with pytest.raises(CheckpointError, match="cannot be read as ONNX"):
+        Trainer(make_config("pose", (f"distill.teacher={broken}",)))
