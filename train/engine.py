@@ -5,7 +5,8 @@ clipping at norm 40, mixed precision (fp16 AMP + scaler on CUDA, bf16 autocast o
 with native bf16), DistributedDataParallel under torchrun (NCCL + SyncBN on CUDA, gloo
 on CPU), worker-process data loading, a checkpoint every epoch and on SIGINT/SIGTERM,
 exact ``--resume``, progress bars and a metrics CSV (+ TensorBoard when installed), and
-optional distillation towards a frozen teacher checkpoint (``distill``).
+optional distillation towards a frozen teacher (``distill``: a checkpoint, or an
+exported ONNX file for the pose phase).
 
 Outputs in ``<output_dir>/<phase>/``: ``last.pt`` (every epoch and on interruption),
 ``best.pt`` (best validation top-1), ``epoch_NNN.pt`` (``runtime.keep_every``),
@@ -206,29 +207,33 @@ class Trainer:
         if path.is_relative_to(self.out_dir.resolve()):
             raise CheckpointError(f"{what} lies in this run's output folder {self.out_dir}, "
                                   "where its checkpoints are written: copy it elsewhere")
-        digest = file_sha256(path)
+        digest = file_sha256(path)  # before loading: the hash is of the file that was read
+        if path.suffix.lower() == ".onnx":
+            self.teacher = self._onnx_teacher(path, what)
+        else:
+            self.teacher = self._checkpoint_teacher(path, what)
         self.teacher_info = {"teacher": str(path), "teacher_sha256": digest,
                              "weight": dcfg.weight, "temperature": dcfg.temperature}
         log.info("distillation from %s: loss = %.2f x CE + %.2f x T^2 KL (T = %g)", path,
                  1 - dcfg.weight, dcfg.weight, dcfg.temperature)
-        if path.suffix.lower() == ".onnx":
-            if self.phase != "pose" or self.cfg.data.reduce_time > 1 or \
-                    self.cfg.data.reduce_space > 1:
-                raise CheckpointError(f"{what}: an ONNX teacher serves the pose phase at the "
-                                      "contract's geometry only; give a .pt checkpoint for "
-                                      "the rgb and joint phases or a reduced geometry")
-            from train.teacher import OnnxPoseTeacher
 
-            onnx_teacher = OnnxPoseTeacher(path, self.class_names,
-                                           threads=self.cfg.runtime.threads)
-            rate = onnx_teacher.meta.sample_rate_hz
-            if rate != self.cfg.data.sample_rate_hz or \
-                    onnx_teacher.meta.sampling != self.cfg.data.sampling:
-                raise CheckpointError(f"{what} reads windows {onnx_teacher.meta.sampling} at "
-                                      f"{rate:g} Hz, this run {self.cfg.data.sampling} at "
-                                      f"{self.cfg.data.sample_rate_hz:g} Hz")
-            self.teacher = onnx_teacher
-            return
+    def _onnx_teacher(self, path: Path, what: str) -> nn.Module:
+        if self.phase != "pose" or self.cfg.data.reduce_time > 1 or \
+                self.cfg.data.reduce_space > 1:
+            raise CheckpointError(f"{what}: an ONNX teacher serves the pose phase at the "
+                                  "contract's geometry only; give a .pt checkpoint for "
+                                  "the rgb and joint phases or a reduced geometry")
+        from train.teacher import OnnxPoseTeacher
+
+        teacher = OnnxPoseTeacher(path, self.class_names, threads=self.cfg.runtime.threads)
+        rate, sampling = teacher.meta.sample_rate_hz, teacher.meta.sampling
+        if rate != self.cfg.data.sample_rate_hz or sampling != self.cfg.data.sampling:
+            raise CheckpointError(f"{what} reads windows {sampling} at {rate:g} Hz, this run "
+                                  f"{self.cfg.data.sampling} at "
+                                  f"{self.cfg.data.sample_rate_hz:g} Hz")
+        return teacher
+
+    def _checkpoint_teacher(self, path: Path, what: str) -> nn.Module:
         ckpt = read_checkpoint(path, training_state=False)
         meta = ckpt.get("meta") or {}
         names = meta.get("class_names")
@@ -258,7 +263,7 @@ class Trainer:
         module = trained_module(teacher, self.phase).to(self.device).eval()
         for p in module.parameters():
             p.requires_grad_(False)
-        self.teacher = module
+        return module
 
     def _load_pretrained_streams(self) -> None:
         for stream in ("pose", "rgb"):

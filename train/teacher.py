@@ -64,12 +64,8 @@ class OnnxPoseTeacher(nn.Module):
         self.session = ort.InferenceSession(sub.SerializeToString(), opts,
                                             providers=["CPUExecutionProvider"])
         self.meta = meta
-        self.train(False)
+        self.eval()
         log.info("ONNX teacher %s (pose logits, ONNX Runtime CPU)", path)
-
-    def train(self, mode: bool = True) -> OnnxPoseTeacher:
-        """Always in inference mode: the teacher does not learn."""
-        return super().train(False)
 
     @torch.no_grad()
     def forward(self, pose: torch.Tensor) -> torch.Tensor:

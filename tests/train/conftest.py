@@ -77,3 +77,12 @@ def pose_run(synth_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     cfg = config_for(synth_dir, out, "pose", ("data.val_split=val",))
     result = Trainer(cfg, max_steps=1).fit()
     return result.checkpoint
+
+
+def first_batch(trainer: Any) -> dict[str, torch.Tensor]:
+    """The first training batch (2 clips, no workers) of a ``train.engine.Trainer``."""
+    from train.loaders import train_loader
+
+    loader = train_loader(trainer.train_set, batch_size=2, epoch=0, seed=0, dist=trainer.dist,
+                          workers=0)
+    return next(iter(loader))  # type: ignore[no-any-return]

@@ -10,7 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from model.epamnet import build_epamnet
-from tests.train.conftest import MakeConfig
+from tests.train.conftest import MakeConfig, first_batch
 from train.checkpoint import CheckpointError, file_sha256, read_checkpoint, write_checkpoint
 from train.engine import Trainer
 from train.phases import distill_loss, phase_loss
@@ -70,7 +70,7 @@ def test_a_student_that_is_its_teacher_has_no_distillation_loss(make_config: Mak
     # the loss is the distillation alone and must be 0; plain CE would not be.
     trainer = Trainer(make_config("pose", (f"init.checkpoint={pose_run}",
                                            f"distill.teacher={pose_run}", "distill.weight=1")))
-    batch = _first_batch(trainer)
+    batch = first_batch(trainer)
     trainer.net.eval()
     assert trainer._train_step(batch) == pytest.approx(0.0, abs=1e-5)
     trainer.net.eval()
@@ -91,7 +91,7 @@ def test_the_distillation_term_pulls_the_student_to_the_teacher(make_config: Mak
                                            f"distill.teacher={teacher}", "distill.weight=1",
                                            "phases.pose.lr=0.05")))
     trainer.model.pose.head.dropout.p = 0.0
-    batch = _first_batch(trainer)
+    batch = first_batch(trainer)
     assert trainer.teacher is not None
 
     def distance() -> float:
@@ -106,13 +106,6 @@ def test_the_distillation_term_pulls_the_student_to_the_teacher(make_config: Mak
         trainer.net.train()
         trainer._train_step(batch)
     assert distance() < 0.7 * before
-
-
-def _first_batch(trainer: Trainer) -> dict[str, torch.Tensor]:
-    from train.loaders import train_loader
-
-    return next(iter(train_loader(trainer.train_set, batch_size=2, epoch=0, seed=0,
-                                  dist=trainer.dist, workers=0)))
 
 
 def test_a_teacher_of_other_classes_or_geometry_is_refused(make_config: MakeConfig,
@@ -194,7 +187,7 @@ def test_an_onnx_teacher_gives_the_checkpoints_logits(make_config: MakeConfig, p
     # the fixture's clips are uniform-sampled, as pose_run was trained
     by_pt = Trainer(make_config("pose", (f"distill.teacher={pose_run}",)))
     by_onnx = Trainer(make_config("pose", (f"distill.teacher={onnx_teacher}",)))
-    batch = _first_batch(by_pt)
+    batch = first_batch(by_pt)
     assert by_pt.teacher is not None and by_onnx.teacher is not None
     with torch.no_grad():
         want = by_pt.teacher(batch["pose"])

@@ -11,7 +11,7 @@ import torch
 
 from deploy.export import load_checkpoint as export_load_checkpoint
 from model.epamnet import build_epamnet
-from tests.train.conftest import MakeConfig
+from tests.train.conftest import MakeConfig, first_batch
 from train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from train.engine import Trainer
 
@@ -45,19 +45,11 @@ def test_pose_phase_step_checkpoint_and_pose_only_export(pose_run: Path) -> None
 def test_pose_loss_falls_on_a_fixed_batch(make_config: MakeConfig) -> None:
     trainer = Trainer(make_config("pose", ("phases.pose.lr=0.05",)))
     trainer.model.pose.head.dropout.p = 0.0  # a deterministic objective for this check
-    batch = _first_batch(trainer)
+    batch = first_batch(trainer)
     trainer.net.train()
     losses = [trainer._train_step(batch) for _ in range(4)]
     assert all(math.isfinite(v) for v in losses)
     assert losses[-1] < losses[0], losses
-
-
-def _first_batch(trainer: Trainer) -> dict[str, torch.Tensor]:
-    from train.loaders import train_loader
-
-    loader = train_loader(trainer.train_set, batch_size=2, epoch=0, seed=0, dist=trainer.dist,
-                          workers=0)
-    return next(iter(loader))
 
 
 def test_rgb_phase_step(make_config: MakeConfig) -> None:
