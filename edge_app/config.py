@@ -185,6 +185,44 @@ class StandingCheckConfig(_Section):
                                    "person lying end-on to the camera looks short)")
 
 
+class ControlledDescentConfig(_Section):
+    enabled: bool = Field(True, description="a fall-like window right after the model "
+                          "called the person sitting down for min_s is someone lowering "
+                          "themselves on purpose (onto the floor, a bed, a low seat): no "
+                          "fall alert until they are up again (a lying warning still comes)")
+    labels: list[str] = Field(default_factory=lambda: ["sitting down"],
+                              description="classes that mean a controlled descent")
+    min_score: float = Field(0.5, gt=0, le=1, description="smoothed score that counts")
+    min_s: float = Field(2.0, gt=0, le=30, description="seconds of those classes, within "
+                         "within_s before the fall-like window, that make it deliberate "
+                         "(a fall takes about one second from losing balance to the floor)")
+    within_s: float = Field(5.0, gt=0, le=30, description="how far back to look (s)")
+
+
+class FallConfirmConfig(_Section):
+    enabled: bool = Field(True, description="the critical fall alert waits for the evidence "
+                          "after the fall: the person stays down for confirm_s; getting up "
+                          "before that is a recovered fall (warning), not an emergency")
+    confirm_s: float = Field(2.0, ge=0, le=60, description="seconds the person must stay "
+                             "down, counted from when the model first saw them going down")
+    possible_fall: bool = Field(False, description="a 'possible fall' warning at once, "
+                                "ended when the fall is confirmed, recovered or dismissed "
+                                "(the earliest signal, with more false ones)")
+    recovered_fall: bool = Field(True, description="a 'fell and got up' warning when the "
+                                 "person was seen down and got up by themselves")
+    tail_s: float = Field(0.4, gt=0, le=3.2, description="the end of the window whose "
+                          "posture counts as now (s)")
+    min_upright: float = Field(0.85, gt=0, le=1, description="up again: least cosine of the "
+                               "torso's angle from the image vertical")
+    min_legs: float = Field(0.6, ge=0, le=3, description="up again: least distance of the "
+                            "ankles below the hips, in torso lengths (standing, or seated "
+                            "on furniture with the feet on the floor)")
+    down_upright: float = Field(0.5, gt=0, le=1, description="seen down: torso cosine below "
+                                "this (more than 60 degrees from vertical)")
+    controlled_descent: ControlledDescentConfig = Field(
+        default_factory=ControlledDescentConfig)
+
+
 class NoPersonConfig(_Section):
     enabled: bool = True
     after_s: float = Field(1800.0, gt=0, description="nobody seen for this long (s)")
@@ -204,6 +242,7 @@ class EventsConfig(_Section):
     sudden_lying: SuddenLyingConfig = Field(default_factory=SuddenLyingConfig)
     view_check: ViewCheckConfig = Field(default_factory=ViewCheckConfig)
     standing_check: StandingCheckConfig = Field(default_factory=StandingCheckConfig)
+    fall_confirm: FallConfirmConfig = Field(default_factory=FallConfirmConfig)
     no_person: NoPersonConfig = Field(default_factory=NoPersonConfig)
     background_labels: list[str] = Field(default_factory=lambda: ["background"],
                                          description="classes that never make segments")

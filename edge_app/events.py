@@ -47,12 +47,16 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_app.config import EventsConfig, RuleConfig
+from edge_app.posture import BodyPosture
 from edge_app.types import LEVEL_RANK, Event, Level
 from edge_app.view import ViewCheck
 
-__all__ = ["EventEngine", "Smoother"]
+__all__ = ["POSSIBLE_FALL", "RECOVERED_FALL", "EventEngine", "Smoother"]
 
 log = logging.getLogger(__name__)
+
+RECOVERED_FALL = "fell and got up"  # label of a recovered fall (rule "recovered_fall")
+POSSIBLE_FALL = "possible fall"  # label of the optional early warning (rule "possible_fall")
 
 
 class Smoother:
@@ -86,6 +90,17 @@ class _Candidate:
     since: float  # end of the first qualifying window (durations count from here)
     score: float
     start: float  # reported start: the middle of the first qualifying window
+
+
+@dataclass
+class _FallPhase:
+    """A fall-like window waiting for the evidence after it (``fall_confirm``)."""
+
+    since: float  # decision time of the fall-like window
+    start: float  # reported start of the fall
+    score: float
+    down_windows: int = 0  # windows since, with the body seen down (torso far from upright)
+    possible: _Incident | None = None
 
 
 @dataclass
@@ -139,8 +154,12 @@ class EventEngine:
         self.fall = _Tracker(self._rule(self.fall_labels[0]) if self.fall_labels
                              else RuleConfig(level="critical"))
         self.fall_time: float | None = None
+        self.phase: _FallPhase | None = None  # a fall waiting for confirmation
+        self.down_since: float | None = None  # first window of the current run "down"
+        self.posture: BodyPosture | None = None
+        self._descent: deque[tuple[float, float]] = deque(maxlen=256)
+        self._deliberate = False  # a controlled descent: no fall until up again
         self.last_up: float | None = None  # last window with the person neither down nor lying
-        self.lying_since: float | None = None
         self.long_lie: _Incident | None = None
         self.no_person: _Incident | None = None
         self.last_seen: float | None = None
@@ -196,13 +215,17 @@ class EventEngine:
     # ------------------------------------------------------------------ input
     def observe(self, time_s: float, probs: npt.NDArray[np.float32] | None,
                 *, person_present: bool, window_start: float | None = None,
-                view: ViewCheck | None = None) -> npt.NDArray[np.float32] | None:
+                view: ViewCheck | None = None,
+                posture: BodyPosture | None = None) -> npt.NDArray[np.float32] | None:
         """One window ending at ``time_s`` (source timeline). ``probs`` None: nobody seen.
 
         ``view``: the window's view check (None: not checked, counts as a good view).
+        ``posture``: the body at the window's end (``edge_app.posture.body_posture``);
+        None: not known, and a fall's phases are then read from the model alone.
         Returns the smoothed probabilities (None when nobody was seen).
         """
         self.view = view if view is not None else ViewCheck.good()
+        self.posture = posture
         if self.view.ok:
             self._held_reason = ""
         t = float(time_s)
@@ -243,6 +266,11 @@ class EventEngine:
                 self._close(tr.incident, t)
                 tr.incident = None
                 tr.cooldown_until = t + tr.rule.cooldown_s
+        # a fall waiting for confirmation goes on: the pose model often loses a person
+        # lying on the floor, which is no sign of them being up
+        if self.phase is not None:
+            self._advance_phase(t, up=False)
+        self._lying_after_fall(t, 0.0)
         np_cfg = self.cfg.no_person
         since = self.last_seen if self.last_seen is not None else self.first_time
         if (np_cfg.enabled and self.no_person is None and since is not None
@@ -321,73 +349,159 @@ class EventEngine:
         # the same scores); "up" (last_up) still means neither class alone
         stays_down = down or (sudden.enabled and sudden.with_falling
                               and sudden_score >= sudden.min_score * self.cfg.exit_ratio)
-        lying = bool(self.lying_labels) and lie_score >= self._exit(self.lying_labels[0])
         sudden_fall = (sudden.enabled and bool(self.lying_labels)
                        and sudden_score >= sudden.min_score + self.cfg.enter_margin
                        and self.last_up is not None and t - self.last_up <= sudden.within_s)
         if not down:
             self.last_up = t
-        # fall incident: person down
-        fall_label = self.fall_labels[0] if self.fall_labels else "falling"
-        if self.fall.incident is None:
-            lie_label = self.lying_labels[0] if self.lying_labels else fall_label
-            if sudden_fall and t >= self.fall.cooldown_until and self._may_open(
-                    fall_label, t) and self._may_open(lie_label, t):
-                # reached the floor from upright within seconds: a fall the classifier
-                # did not call "falling" (too fast, too odd); lying down on purpose
-                # takes longer than sudden_lying.within_s
-                self.fall.incident = self._open(fall_label, fall_rule.level, "fall", start,
-                                                min(1.0, sudden_score), t)
-                self.fall.candidate = None
-                self.fall_time = t
-                self.lying_since = t
-            elif (fall_score >= fall_rule.min_score + self.cfg.enter_margin
-                    and t >= self.fall.cooldown_until):
-                if self.fall.candidate is None:
-                    self.fall.candidate = _Candidate(t, fall_score, start)
-                self.fall.candidate.score = max(self.fall.candidate.score, fall_score)
-                if (t - self.fall.candidate.since >= fall_rule.min_duration_s
-                        and self._may_open(fall_label, t)):
-                    self.fall.incident = self._open(fall_label, fall_rule.level, "fall",
-                                                    self.fall.candidate.start,
-                                                    self.fall.candidate.score, t)
-                    self.fall.candidate = None
-                    self.fall_time = t
-                    self.lying_since = t if lying else None
+        self.down_since = (self.down_since if self.down_since is not None else t
+                           ) if stays_down else None
+        cd = self.cfg.fall_confirm.controlled_descent
+        self._descent.append((t, max((float(smoothed[self.index[n]]) for n in cd.labels
+                                      if n in self.index), default=0.0)))
+        if not stays_down:
+            self._deliberate = False
+        # up again: the model no longer sees the person down and, when the posture is
+        # known, the body is upright (standing, or seated with the feet on the floor)
+        posture = self.posture
+        upright = posture is None or not self.cfg.fall_confirm.enabled or posture.upright
+        up = not stays_down and upright
+        # a fall still waiting for confirmation is dismissed sooner: an upright body that
+        # the model no longer calls falling or lying (sat down, stood up after a bend)
+        top = self.class_names[int(np.argmax(smoothed))]
+        up_early = up or (posture is not None and posture.upright
+                          and top not in (*self.fall_labels, *self.lying_labels))
+        if self.fall.incident is None and self.phase is None:
+            trigger = self._fall_trigger(t, start, fall_score, sudden_fall, sudden_score)
+            if trigger is not None:
+                self._begin_phase(t, *trigger)
+        if self.phase is not None:
+            self._advance_phase(t, up_early)
+        elif self.fall.incident is not None:
+            if up:
+                self._end_fall(t)
             else:
-                self.fall.candidate = None
-        else:
-            if stays_down:
                 self._maybe_update(self.fall.incident, fall_score, t)
-            else:
-                self._close(self.fall.incident, t)
-                self.fall.incident = None
-                self.fall.cooldown_until = t + fall_rule.cooldown_s
-                self.fall_time = None
-        # long lie: lying continuously after a fall
-        ll = self.cfg.long_lie
-        if not ll.enabled or not self.lying_labels:
+        self._lying_after_fall(t, lie_score)
+
+    def _fall_trigger(self, t: float, start: float, fall_score: float, sudden_fall: bool,
+                      sudden_score: float) -> tuple[float, float] | None:
+        """``(start, score)`` when this window makes a fall-like candidate."""
+        fall_rule = self.fall.rule
+        fall_label = self.fall_labels[0] if self.fall_labels else "falling"
+        lie_label = self.lying_labels[0] if self.lying_labels else fall_label
+        if t < self.fall.cooldown_until:
+            self.fall.candidate = None
+            return None
+        if sudden_fall and self._may_open(fall_label, t) and self._may_open(lie_label, t):
+            # reached the floor from upright within seconds: a fall the classifier did
+            # not call "falling" (too fast, too odd); lying down on purpose takes longer
+            # than sudden_lying.within_s
+            self.fall.candidate = None
+            return self._unless_deliberate(t, start, min(1.0, sudden_score))
+        if fall_score < fall_rule.min_score + self.cfg.enter_margin:
+            self.fall.candidate = None
+            return None
+        if self.fall.candidate is None:
+            self.fall.candidate = _Candidate(t, fall_score, start)
+        cand = self.fall.candidate
+        cand.score = max(cand.score, fall_score)
+        if t - cand.since >= fall_rule.min_duration_s and self._may_open(fall_label, t):
+            self.fall.candidate = None
+            return self._unless_deliberate(t, cand.start, cand.score)
+        return None
+
+    def _unless_deliberate(self, t: float, start: float, score: float
+                           ) -> tuple[float, float] | None:
+        """The trigger, unless the person was lowering themselves on purpose just before
+        (``fall_confirm.controlled_descent``): then nothing until they are up again."""
+        cd = self.cfg.fall_confirm.controlled_descent
+        if self._deliberate:
+            return None
+        if self.cfg.fall_confirm.enabled and cd.enabled:
+            recent = [(ti, sc) for ti, sc in self._descent if t - cd.within_s < ti <= t]
+            times = [ti for ti, _ in recent]
+            period = float(np.median(np.diff(times))) if len(times) >= 2 else 0.0
+            seconds = period * sum(1 for _, sc in recent if sc >= cd.min_score)
+            if seconds >= cd.min_s:
+                self._deliberate = True
+                log.info("fall-like window at %.1f s after %.1f s of %s: a controlled "
+                         "descent, not a fall (no alert while the person stays down)", t,
+                         seconds, " / ".join(cd.labels))
+                return None
+        return start, score
+
+    def _begin_phase(self, t: float, start: float, score: float) -> None:
+        fc = self.cfg.fall_confirm
+        if not fc.enabled:
+            self._open_fall(t, start, score)
             return
-        if self.fall_time is not None and lying:
-            if self.lying_since is None:
-                self.lying_since = t
-            if self.long_lie is None and t - self.lying_since >= ll.after_s:
-                self.long_lie = self._open("long lie", "critical", "long_lie", self.lying_since,
-                                           lie_score, t)
-                for label in self.lying_labels:
-                    tr = self.alerts.get(label)
-                    if tr is not None and tr.incident is not None and (
-                            LEVEL_RANK[tr.incident.level] < LEVEL_RANK["critical"]):
-                        tr.incident.level = "critical"
-                        self._send("update", tr.incident, t)
-            elif self.long_lie is not None:
-                self._maybe_update(self.long_lie, lie_score, t)
-        else:
-            if not lying:
-                self.lying_since = None
-            if self.long_lie is not None and not lying:
-                self._close(self.long_lie, t)
-                self.long_lie = None
+        self.phase = _FallPhase(t, start, score)
+        if fc.possible_fall:
+            self.phase.possible = self._open(POSSIBLE_FALL, "warning", "possible_fall", start,
+                                             score, t)
+
+    def _advance_phase(self, t: float, up: bool) -> None:
+        """A fall waiting for confirmation: confirmed once the person stayed down for
+        ``confirm_s``; up again before that, a recovered fall (seen down) or nothing."""
+        ph = self.phase
+        assert ph is not None
+        fc = self.cfg.fall_confirm
+        if self.posture is not None and self.posture.down:
+            ph.down_windows += 1
+        if up:
+            self.phase = None
+            if ph.possible is not None:
+                self._close(ph.possible, t)
+            if fc.recovered_fall and ph.down_windows > 0:
+                inc = self._open(RECOVERED_FALL, "warning", "recovered_fall", ph.start,
+                                 ph.score, t)
+                self._close(inc, t)
+            else:
+                log.info("fall-like window at %.1f s dismissed: up again at %.1f s, never "
+                         "seen down", ph.since, t)
+            return
+        since = min(ph.since, self.down_since) if self.down_since is not None else ph.since
+        if t - since >= fc.confirm_s:
+            self.phase = None
+            if ph.possible is not None:
+                self._close(ph.possible, t)
+            self._open_fall(t, ph.start, ph.score)
+
+    def _open_fall(self, t: float, start: float, score: float) -> None:
+        fall_label = self.fall_labels[0] if self.fall_labels else "falling"
+        self.fall.incident = self._open(fall_label, self.fall.rule.level, "fall", start,
+                                        score, t)
+        self.fall_time = t
+
+    def _end_fall(self, t: float) -> None:
+        assert self.fall.incident is not None
+        self._close(self.fall.incident, t)
+        self.fall.incident = None
+        self.fall.cooldown_until = t + self.fall.rule.cooldown_s
+        self.fall_time = None
+        if self.long_lie is not None:
+            self._close(self.long_lie, t)
+            self.long_lie = None
+
+    def _lying_after_fall(self, t: float, lie_score: float) -> None:
+        """Long lie: still down ``long_lie.after_s`` after a confirmed fall (the incident
+        stays open until the person is up again, whatever the model calls the still
+        body meanwhile)."""
+        ll = self.cfg.long_lie
+        if not ll.enabled or self.fall_time is None or self.fall.incident is None:
+            return
+        if self.long_lie is None and t - self.fall_time >= ll.after_s:
+            self.long_lie = self._open("long lie", "critical", "long_lie", self.fall_time,
+                                       max(lie_score, self.fall.incident.score), t)
+            for label in self.lying_labels:
+                tr = self.alerts.get(label)
+                if tr is not None and tr.incident is not None and (
+                        LEVEL_RANK[tr.incident.level] < LEVEL_RANK["critical"]):
+                    tr.incident.level = "critical"
+                    self._send("update", tr.incident, t)
+        elif self.long_lie is not None:
+            self._maybe_update(self.long_lie, lie_score, t)
 
     # ------------------------------------------------------------------ state
     @property
@@ -398,11 +512,17 @@ class EventEngine:
         out = [tr.incident.id for tr in [self.activity, self.fall, *self.alerts.values()]
                if tr.incident is not None]
         out += [i.id for i in (self.long_lie, self.no_person) if i is not None]
+        if self.phase is not None and self.phase.possible is not None:
+            out.append(self.phase.possible.id)
         return out
 
     def flush(self, t: float | None = None) -> None:
         """End every open incident (shutdown, end of file)."""
         end = self.last_time if t is None else t
+        if self.phase is not None:
+            if self.phase.possible is not None:
+                self._close(self.phase.possible, end)
+            self.phase = None
         for tr in [self.activity, self.fall, *self.alerts.values()]:
             if tr.incident is not None:
                 self._close(tr.incident, end)
@@ -413,3 +533,4 @@ class EventEngine:
                 self._close(inc, end)
                 setattr(self, name, None)
         self.activity_label = None
+        self.fall_time = None

@@ -21,7 +21,7 @@ from edge_app.backends import make_runner
 from edge_app.config import AppConfig
 from edge_app.events import EventEngine
 from edge_app.pose import PoseResult, PoseTracker
-from edge_app.posture import standing_again
+from edge_app.posture import BodyPosture, body_posture, standing_again
 from edge_app.runner import InferenceWorker, softmax
 from edge_app.sinks import JsonlSink, LogSink, StoreSink
 from edge_app.sources import (
@@ -88,6 +88,7 @@ class _Job:
     built_wall: float
     pose_only: bool
     view: ViewCheck | None = None
+    posture: BodyPosture | None = None
 
 
 class Pipeline:
@@ -480,7 +481,7 @@ class Pipeline:
                 window = builder.build(samples, with_rgb=with_rgb, keep=keep)
                 self._last_box = window.box.as_tuple()
                 job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb,
-                           self._view_of(samples, keep))
+                           self._view_of(samples, keep), self._posture_of(samples, keep))
             self.stats.add("window", (time.perf_counter() - t0) * 1e3)
             assert self._worker is not None
             # files --fast: wait for the model (every window evaluated, deterministic);
@@ -514,6 +515,18 @@ class Pipeline:
                               min_upright=st.min_upright, min_legs=st.min_legs,
                               max_drop=st.max_drop, min_torso_ratio=st.min_torso_ratio)
 
+    def _posture_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]
+                    ) -> BodyPosture | None:
+        """The body at the window's end, for the fall's phases (``edge_app.posture``)."""
+        fc = self.cfg.events.fall_confirm
+        if not fc.enabled:
+            return None
+        kp = np.stack([s.keypoints for s in samples], axis=1)
+        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]
+        return body_posture(kp, sc, tail=max(1, round(fc.tail_s * self.sample_rate)),
+                            min_upright=fc.min_upright, min_legs=fc.min_legs,
+                            max_down_upright=fc.down_upright)
+
     def _preview(self, frame: SourceFrame, pose: PoseResult | None,
                  box: tuple[int, int, int, int] | None) -> FramePreview:
         kp = np.zeros((0, NUM_KEYPOINTS, 2), np.float32)
@@ -543,7 +556,8 @@ class Pipeline:
         self.stats.add("inference", pred.latency_ms)
         probs = softmax(pred.logits)
         smoothed = self._engine.observe(job.end_time, probs, person_present=True,
-                                        window_start=job.start_time, view=job.view)
+                                        window_start=job.start_time, view=job.view,
+                                        posture=job.posture)
         self._deliver(job, probs, smoothed if smoothed is not None else probs, pred.latency_ms,
                       True)
 

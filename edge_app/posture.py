@@ -31,12 +31,14 @@ decisions wait, an incident already open stays open.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 
 from edge_app.view import HIPS, SCORE_MIN, SHOULDERS, ViewCheck, window_arrays
 
-__all__ = ["STANDING_AGAIN", "standing_again"]
+__all__ = ["STANDING_AGAIN", "BodyPosture", "body_posture", "standing_again"]
 
 STANDING_AGAIN = "standing again"  # how the verdict's reason begins
 ANKLES = (15, 16)
@@ -119,3 +121,71 @@ def standing_again(
         return ViewCheck.good()
     return ViewCheck(False, f"{STANDING_AGAIN} at the window's end, hips as high as at "
                      "its start")
+
+
+@dataclass(frozen=True)
+class BodyPosture:
+    """The body at the end of a window, for the fall's phases (``edge_app.events``).
+
+    ``upright``: the torso is upright with the feet well below the hips (standing, or
+    sitting on a chair or bed edge with the feet on the floor), in most of the tail's
+    samples, for every person seen. ``down``: some person's torso is far from upright
+    (lying, on all fours) in most of them. Neither: nobody seen, or not clear (kneeling
+    upright, sitting on the floor with the legs out). Nobody seen is never ``upright``:
+    a person down out of the pose model's sight is still down.
+    """
+
+    upright: bool
+    down: bool
+
+    @classmethod
+    def unknown(cls) -> BodyPosture:
+        return cls(False, False)
+
+
+def _tail_stances(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], tail: int
+                  ) -> list[tuple[float, float, float, float]]:
+    n = kp.shape[0]
+    return [m for m in (_stance(kp[i], sc[i]) for i in range(n - min(tail, n), n))
+            if m is not None]
+
+
+def body_posture(
+    keypoints: npt.NDArray[np.float32],
+    scores: npt.NDArray[np.float32],
+    *,
+    tail: int,
+    min_upright: float,
+    min_legs: float,
+    max_down_upright: float,
+) -> BodyPosture:
+    """Posture of the persons seen at the end of one window.
+
+    Args:
+        keypoints: ``(P, T, 17, 2)`` source pixels (persons padded with zero scores).
+        scores: ``(P, T, 17)``.
+        tail: samples at the end of the window that count as now.
+        min_upright: least cosine of the torso's angle from the image vertical for
+            ``upright``.
+        min_legs: least distance of the ankles below the hips, in torso lengths, for
+            ``upright`` (feet on the floor under a standing or seated body).
+        max_down_upright: the torso's cosine below which the body is ``down`` (0.5: more
+            than 60 degrees from vertical).
+    """
+    kp, sc = window_arrays(keypoints, scores)
+    tail = max(1, tail)
+    seen = [p for p in range(kp.shape[0]) if sc[p, -min(tail, sc.shape[1]):].max(initial=0.0) > 0]
+    if not seen:
+        return BodyPosture.unknown()
+    upright_all = True
+    down_any = False
+    for p in seen:
+        st = _tail_stances(kp[p], sc[p], tail)
+        half = max(1, (len(st) + 1) // 2)
+        n_up = sum(1 for u, legs, _, _ in st if u >= min_upright and legs >= min_legs)
+        n_down = sum(1 for u, _, _, _ in st if u < max_down_upright)
+        if len(st) < tail / 2 or n_up < half:
+            upright_all = False
+        if len(st) >= tail / 2 and n_down >= half:
+            down_any = True
+    return BodyPosture(upright_all and not down_any, down_any)

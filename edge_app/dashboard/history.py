@@ -53,6 +53,7 @@ class DaySummary:
     up_at_night: int
     last_seen: float | None
     alerts_open: int
+    recovered_falls: int = 0  # falls the person got up from by themselves
 
 
 def day_start(now: float) -> float:
@@ -116,7 +117,7 @@ def day_summary(
     d = cfg.dashboard
     lo, hi = day_start(now), now
     act = sit = lie = 0.0
-    falls = 0
+    falls = recovered = 0
     fall_labels = set(cfg.events.fall_labels)
     seen = [live_last_seen] if live_last_seen is not None else []
     n_start, n_end = last_night(now, d.night_start_hour, d.night_end_hour)
@@ -141,5 +142,7 @@ def day_summary(
                 lie += t
         if s.rule == "fall" or (s.level != "info" and s.label in fall_labels):
             falls += 1
+        elif s.rule == "recovered_fall":
+            recovered += 1
     return DaySummary(act, sit, lie, falls, up_at_night, max(seen) if seen else None,
-                      alerts_open)
+                      alerts_open, recovered)

@@ -105,6 +105,10 @@ def describe_alert(rule: str, label: str) -> str:
     """What an alert means, for a caregiver."""
     if rule == "fall":
         return "Fall detected"
+    if rule == "recovered_fall":
+        return "Fell and got up"
+    if rule == "possible_fall":
+        return "Possible fall, not yet confirmed"
     if rule == "long_lie":
         return "On the floor for a long time"
     if rule == "no_person":

@@ -244,7 +244,11 @@ class SummaryTiles(QWidget):
         self.values["active"].setText(duration_words(s.active_s))
         self.values["sitting"].setText(duration_words(s.sitting_s))
         self.values["lying"].setText(duration_words(s.lying_s))
-        self.values["falls"].setText("None" if s.falls == 0 else str(s.falls))
+        falls = "None" if s.falls == 0 else str(s.falls)
+        if s.recovered_falls:
+            got_up = f"{s.recovered_falls} got up"
+            falls = got_up if s.falls == 0 else f"{falls} + {got_up}"
+        self.values["falls"].setText(falls)
         n = s.up_at_night
         self.values["night"].setText("None" if n == 0 else "Once" if n == 1 else f"{n} times")
         if s.last_seen is None:
@@ -254,7 +258,7 @@ class SummaryTiles(QWidget):
         else:
             self.values["seen"].setText(f"{clock(s.last_seen)}")
             self.values["seen"].setToolTip(ago(s.last_seen, now))
-        alert = "1" if s.falls > 0 else ""
+        alert = "1" if s.falls > 0 or s.recovered_falls > 0 else ""
         if self.tiles["falls"].property("alert") != alert:
             self.tiles["falls"].setProperty("alert", alert)
             style = self.tiles["falls"].style()

@@ -27,7 +27,8 @@ _AVAILABILITY_TEMPLATE = "{{ 'online' if value == 'online' else 'offline' }}"
 
 def event_types(class_names: Sequence[str]) -> list[str]:
     """Every ``event_type`` the ``alerts`` topic may carry: the fixed rules (fall,
-    long_lie, no_person, acknowledged) and one slug per class label, in order, no repeats."""
+    recovered_fall, possible_fall, long_lie, no_person, acknowledged) and one slug per class
+    label, in order, no repeats."""
     out: list[str] = []
     for name in (*FIXED_EVENT_TYPES, *(slug(c) for c in class_names)):
         if name not in out:

@@ -57,7 +57,7 @@ ONLINE, STOPPED = "online", "stopped"
 ON, OFF = "ON", "OFF"
 # Incidents of these rules mean the person is down: `person_down` is ON while one is open.
 DOWN_RULES = frozenset({"fall", "long_lie"})
-_FIXED_RULES = frozenset({"fall", "long_lie", "no_person"})
+_FIXED_RULES = frozenset({"fall", "recovered_fall", "possible_fall", "long_lie", "no_person"})
 COMMAND_FEATURES = ("privacy", "monitoring")
 _TRUE = frozenset({"ON", "TRUE", "1", "YES", "ENABLE", "ENABLED"})
 _FALSE = frozenset({"OFF", "FALSE", "0", "NO", "DISABLE", "DISABLED"})
@@ -69,7 +69,7 @@ _TICK_S = 0.5  # the sender's longest sleep
 
 def event_type_for(event: Event) -> str:
     """The Home Assistant ``event_type`` of an alert: its rule for the fixed rules (fall,
-    long_lie, no_person), else the slug of its class label."""
+    recovered_fall, possible_fall, long_lie, no_person), else the slug of its class label."""
     return event.rule if event.rule in _FIXED_RULES else slug(event.label)
 
 

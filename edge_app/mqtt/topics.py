@@ -24,7 +24,8 @@ from edge_app.config import MqttConfig
 __all__ = ["FIXED_EVENT_TYPES", "TopicError", "Topics", "slug"]
 
 # HA event types that do not come from a class label (Event.rule values + acknowledgement).
-FIXED_EVENT_TYPES = ("fall", "long_lie", "no_person", "acknowledged")
+FIXED_EVENT_TYPES = ("fall", "recovered_fall", "possible_fall", "long_lie", "no_person",
+                     "acknowledged")
 
 _SLUG = re.compile(r"[^a-z0-9]+")
 

@@ -22,7 +22,10 @@ def _probs(**scores: float) -> np.ndarray:
 
 
 def _engine(*overrides: str) -> tuple[EventEngine, list[Event]]:
-    cfg = load_config(overrides=["events.smoothing_windows=1", *overrides])
+    """An engine whose fall alert comes with the fall-like window (no confirmation wait):
+    these tests are about what makes the candidate; ``test_fall_phases`` covers the rest."""
+    cfg = load_config(overrides=["events.smoothing_windows=1",
+                                 "events.fall_confirm.confirm_s=0", *overrides])
     out: list[Event] = []
     return EventEngine(cfg.events, ADL_CLASSES, out.append, source="test"), out
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from edge_app.posture import STANDING_AGAIN, standing_again
+from edge_app.posture import STANDING_AGAIN, BodyPosture, body_posture, standing_again
 from tests.edge_app.test_view import BODY, urfd_windows_after_floor
 
 T = 48
@@ -161,3 +161,43 @@ def test_utkinect_false_falls_were_people_standing_again() -> None:
         assert idx[0] >= 0
         verdict = standing_again(a["keypoint"][:, idx], a["keypoint_score"][:, idx], **KW)
         assert not verdict.ok, name
+
+
+# ----------------------------------------------------------------------------- body_posture
+
+POSTURE_KW = {"tail": 6, "min_upright": 0.85, "min_legs": 0.6, "max_down_upright": 0.5}
+
+
+def test_posture_of_a_standing_body_is_upright() -> None:
+    kp, sc = _track([BODY.copy() for _ in range(T)], np.tile([320.0, 240.0], (T, 1)))
+    p = body_posture(kp, sc, **POSTURE_KW)
+    assert p.upright and not p.down
+
+
+def test_posture_of_a_body_lying_at_the_end_is_down() -> None:
+    kp, sc = _down_and_up(1.0, back_up=False)  # tilted 60 degrees at the end
+    p = body_posture(kp, sc, **POSTURE_KW)
+    assert p.down and not p.upright
+    flat, sc2 = _track([_turned(BODY, np.pi / 2) for _ in range(T)],
+                       np.tile([320.0, 400.0], (T, 1)))
+    assert body_posture(flat, sc2, **POSTURE_KW).down
+
+
+def test_posture_of_a_kneeling_or_floor_sitting_body_is_neither() -> None:
+    """Torso upright but the feet level with the hips (legs out on the floor): not up
+    again, not lying either."""
+    body = BODY.copy()
+    hips_y = body[[11, 12], 1].mean()
+    body[[13, 14, 15, 16], 1] = hips_y  # knees and ankles at the hips' height
+    kp, sc = _track([body for _ in range(T)], np.tile([320.0, 240.0], (T, 1)))
+    p = body_posture(kp, sc, **POSTURE_KW)
+    assert not p.upright and not p.down
+
+
+def test_posture_of_nobody_is_unknown_never_upright() -> None:
+    kp, sc = _track([BODY.copy() if t < 30 else None for t in range(T)],
+                    np.tile([320.0, 240.0], (T, 1)))
+    p = body_posture(kp, sc, **POSTURE_KW)
+    assert p == BodyPosture.unknown()
+    with pytest.raises(ValueError):
+        body_posture(kp[0], sc[0], **POSTURE_KW)

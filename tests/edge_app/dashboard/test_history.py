@@ -29,6 +29,8 @@ def test_summary_counts_what_a_caregiver_asks(store: EventStore, cfg: AppConfig)
     incident_events(store, label="falling", start_wall=_at(11.2), end_wall=_at(11.21))
     incident_events(store, label="falling", start_wall=_at(11.2), end_wall=_at(11.21),
                     level="critical", rule="fall", iid="fall-1")
+    incident_events(store, label="fell and got up", start_wall=_at(10.0), end_wall=_at(10.01),
+                    level="warning", rule="recovered_fall", iid="rec-1")
     incident_events(store, label="lying on the floor", start_wall=_at(11.21), end_wall=None)
     incident_events(store, label="background", start_wall=_at(11.9), end_wall=None)
     segs = timeline_segments(store.incidents(since_wall=_at(-12)), now=now,
@@ -39,6 +41,7 @@ def test_summary_counts_what_a_caregiver_asks(store: EventStore, cfg: AppConfig)
     assert round(s.sitting_s) == 2 * 3600
     assert round(s.lying_s) == round(0.79 * 3600)  # open: until now
     assert s.falls == 1  # the alert, not its activity segment twice
+    assert s.recovered_falls == 1  # fell and got up: counted apart from the falls
     assert s.up_at_night == 2  # 22:30 yesterday and 03:00
     assert s.last_seen == now
-    assert s.alerts_open == 1
+    assert s.alerts_open == 2  # the fall and the recovered fall, neither acknowledged

@@ -52,12 +52,17 @@ def test_discovery_payload_shape() -> None:
     uids = [c["unique_id"] for c in cmps.values()]
     assert len(uids) == len(set(uids)) and all(u.startswith("living_room_") for u in uids)
     types = cmps["alert"]["event_types"]
-    assert types[:4] == ["fall", "long_lie", "no_person", "acknowledged"]
+    assert types[:6] == ["fall", "recovered_fall", "possible_fall", "long_lie", "no_person",
+                         "acknowledged"]
     assert "waving_for_help" in types and len(types) == len(set(types))
 
 
 def test_event_type_of_an_alert() -> None:
     assert event_type_for(event("new", "a", rule="fall")) == "fall"
+    assert event_type_for(event("new", "r", label="fell and got up", rule="recovered_fall")
+                          ) == "recovered_fall"
+    assert event_type_for(event("new", "p", label="possible fall", rule="possible_fall")
+                          ) == "possible_fall"
     assert event_type_for(event("new", "b", label="lying on the floor", rule="long_lie")) \
         == "long_lie"
     e = event("new", "c", label="waving for help", level="warning", rule="waving for help")

@@ -1,0 +1,186 @@
+"""A fall's phases in the event engine: candidate, confirmed, recovered, dismissed, long lie."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from edge_app.config import load_config
+from edge_app.events import POSSIBLE_FALL, RECOVERED_FALL, EventEngine
+from edge_app.posture import BodyPosture
+from edge_app.types import Event
+from model.labels import ADL_CLASSES
+from tests.edge_app.test_events import _probs
+
+UPRIGHT = BodyPosture(upright=True, down=False)
+DOWN = BodyPosture(upright=False, down=True)
+UNCLEAR = BodyPosture.unknown()
+DT = 0.5  # seconds between windows
+
+Step = tuple[np.ndarray | None, BodyPosture]
+
+
+def _engine(*overrides: str) -> tuple[EventEngine, list[Event]]:
+    cfg = load_config(overrides=["events.smoothing_windows=1", *overrides])
+    out: list[Event] = []
+    return EventEngine(cfg.events, ADL_CLASSES, out.append, source="test"), out
+
+
+def _run(engine: EventEngine, steps: list[Step], t0: float = 0.0) -> float:
+    t = t0
+    for probs, posture in steps:
+        t += DT
+        engine.observe(t, probs, person_present=probs is not None, window_start=t - 3.2,
+                       posture=posture)
+    return t
+
+
+def _of(out: list[Event], rule: str) -> list[Event]:
+    return [e for e in out if e.rule == rule]
+
+
+WALK = [(_probs(walking=0.9), UPRIGHT)] * 4
+
+
+def test_no_alert_on_the_fall_like_window_alone_then_confirmed_when_still_down() -> None:
+    eng, out = _engine()  # default: confirm_s 2
+    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    assert not _of(out, "fall") and not eng.person_down
+    candidate_at = t
+    t = _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 6, t0=t)
+    falls = _of(out, "fall")
+    assert [e.type for e in falls] == ["new"] and falls[0].level == "critical"
+    assert eng.person_down
+    # decided confirm_s after the person was first seen going down, not later
+    decided = [e for e in out if e.rule == "fall"][0]
+    assert decided.start_time <= candidate_at
+    assert not _of(out, "recovered_fall")
+
+
+def test_confirmation_counts_from_when_the_model_first_saw_the_person_going_down() -> None:
+    eng, out = _engine("events.fall_confirm.confirm_s=2")
+    # falling 0.35: down (above the exit threshold 0.28), not yet a candidate (0.4)
+    t = _run(eng, WALK + [(_probs(falling=0.35), DOWN)] * 3)
+    t = _run(eng, [(_probs(falling=0.9), DOWN)], t0=t)
+    assert not _of(out, "fall")
+    _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)], t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]  # 2.0 s after the first 0.35
+
+
+def test_getting_up_after_being_seen_down_is_a_recovered_fall_warning() -> None:
+    eng, out = _engine()
+    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)] * 2)
+    _run(eng, [(_probs(standing_up=0.9), UPRIGHT)] * 3, t0=t)
+    assert not _of(out, "fall") and not eng.person_down
+    rec = _of(out, "recovered_fall")
+    assert [e.type for e in rec] == ["new", "end"]
+    assert rec[0].level == "warning" and rec[0].label == RECOVERED_FALL
+    assert rec[0].start_time < rec[1].end_time  # type: ignore[operator]
+    assert rec[0].id not in eng.open_incidents()
+
+
+def test_a_hard_sit_down_never_seen_down_is_dismissed_silently() -> None:
+    eng, out = _engine()
+    # the model calls the drop onto a chair "falling"; the body stays upright, feet on
+    # the floor, and the model then calls it sitting down
+    t = _run(eng, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    _run(eng, [(_probs(sitting_down=0.8, falling=0.1), UPRIGHT)] * 6, t0=t)
+    assert not [e for e in out if e.level != "info"]
+
+
+def test_an_upright_body_does_not_dismiss_while_the_model_still_calls_it_falling() -> None:
+    """A second person upright in the picture (or a pose glitch) is no proof while the
+    model still sees the fall."""
+    eng, out = _engine()
+    _run(eng, WALK + [(_probs(falling=0.9), UPRIGHT)] * 6)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+
+
+def test_nobody_seen_after_the_fall_still_confirms_it() -> None:
+    """The pose model often loses a person lying on the floor."""
+    eng, out = _engine()
+    t = _run(eng, WALK + [(_probs(falling=0.9), UNCLEAR)])
+    _run(eng, [(None, UNCLEAR)] * 5, t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+    assert eng.person_down
+
+
+def test_possible_fall_warning_comes_at_once_and_ends_when_the_fall_is_decided() -> None:
+    eng, out = _engine("events.fall_confirm.possible_fall=true")
+    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    poss = _of(out, "possible_fall")
+    assert [e.type for e in poss] == ["new"] and poss[0].label == POSSIBLE_FALL
+    assert poss[0].level == "warning" and poss[0].id in eng.open_incidents()
+    _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 6, t0=t)
+    assert [e.type for e in _of(out, "possible_fall")] == ["new", "end"]
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+    # and one that is dismissed ends too
+    eng2, out2 = _engine("events.fall_confirm.possible_fall=true")
+    t = _run(eng2, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    _run(eng2, [(_probs(walking=0.9), UPRIGHT)] * 2, t0=t)
+    assert [e.type for e in _of(out2, "possible_fall")] == ["new", "end"]
+    assert not _of(out2, "fall")
+    assert _of(out2, "possible_fall")[0].id not in eng2.open_incidents()
+
+
+def test_lowering_oneself_after_sitting_down_is_not_a_fall() -> None:
+    """The model calls the slow descent "sitting down" for seconds, then "falling" as
+    the person reaches the floor or a bed: deliberate, no fall alert; a lying warning
+    covers someone who stays there."""
+    eng, out = _engine("events.rules.lying on the floor.min_duration_s=0")
+    t = _run(eng, WALK + [(_probs(sitting_down=0.8), UPRIGHT)] * 5
+             + [(_probs(falling=0.7), DOWN)] * 3)
+    t = _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 10, t0=t)
+    assert not _of(out, "fall") and not _of(out, "recovered_fall")
+    assert [e for e in out if e.label == "lying on the floor" and e.type == "new"]
+    # up again: a real fall later is caught as usual
+    t = _run(eng, [(_probs(walking=0.9), UPRIGHT)] * 12, t0=t)
+    _run(eng, [(_probs(falling=0.9), DOWN)] + [(_probs(lying_on_the_floor=0.9), DOWN)] * 5,
+         t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+
+
+def test_a_short_sit_before_a_fall_does_not_make_it_deliberate() -> None:
+    eng, out = _engine()
+    t = _run(eng, WALK + [(_probs(sitting_down=0.8), UPRIGHT)] * 2
+             + [(_probs(falling=0.9), DOWN)])
+    _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 5, t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+
+
+def test_controlled_descent_can_be_disabled() -> None:
+    eng, out = _engine("events.fall_confirm.controlled_descent.enabled=false")
+    t = _run(eng, WALK + [(_probs(sitting_down=0.8), UPRIGHT)] * 5
+             + [(_probs(falling=0.7), DOWN)] * 2)
+    _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 5, t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+
+
+def test_long_lie_comes_while_still_down_whatever_the_model_calls_the_still_body() -> None:
+    eng, out = _engine("events.long_lie.after_s=5")
+    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)]
+             + [(_probs(lying_on_the_floor=0.9), DOWN)] * 5)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+    # a still body on the floor: the classifier drifts to other classes
+    t = _run(eng, [(_probs(waving_for_help=0.9), DOWN)] * 12, t0=t)
+    assert [e.type for e in _of(out, "long_lie")] == ["new"]
+    assert _of(out, "long_lie")[0].level == "critical" and eng.person_down
+    _run(eng, [(_probs(standing_up=0.9), UPRIGHT)] * 2, t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new", "end"]
+    assert [e.type for e in _of(out, "long_lie")] == ["new", "end"]
+    assert not eng.person_down
+
+
+def test_without_confirmation_the_alert_comes_with_the_fall_like_window() -> None:
+    eng, out = _engine("events.fall_confirm.enabled=false")
+    _run(eng, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    assert [e.type for e in _of(out, "fall")] == ["new"]
+    assert not _of(out, "recovered_fall")
+
+
+def test_flush_ends_a_pending_possible_fall_and_sends_no_critical() -> None:
+    eng, out = _engine("events.fall_confirm.possible_fall=true")
+    _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    eng.flush()
+    assert eng.open_incidents() == []
+    assert [e.type for e in _of(out, "possible_fall")] == ["new", "end"]
+    assert not _of(out, "fall")
