@@ -43,7 +43,7 @@ WALK = [(_probs(walking=0.9), UPRIGHT)] * 4
 
 def test_no_alert_on_the_fall_like_window_alone_then_confirmed_when_still_down() -> None:
     eng, out = _engine()  # default: confirm_s 2
-    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    t = _run(eng, [*WALK, (_probs(falling=0.9), DOWN)])
     assert not _of(out, "fall") and not eng.person_down
     candidate_at = t
     t = _run(eng, [(_probs(lying_on_the_floor=0.9), DOWN)] * 6, t0=t)
@@ -51,7 +51,7 @@ def test_no_alert_on_the_fall_like_window_alone_then_confirmed_when_still_down()
     assert [e.type for e in falls] == ["new"] and falls[0].level == "critical"
     assert eng.person_down
     # decided confirm_s after the person was first seen going down, not later
-    decided = [e for e in out if e.rule == "fall"][0]
+    decided = next(e for e in out if e.rule == "fall")
     assert decided.start_time <= candidate_at
     assert not _of(out, "recovered_fall")
 
@@ -82,7 +82,7 @@ def test_a_hard_sit_down_never_seen_down_is_dismissed_silently() -> None:
     eng, out = _engine()
     # the model calls the drop onto a chair "falling"; the body stays upright, feet on
     # the floor, and the model then calls it sitting down
-    t = _run(eng, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    t = _run(eng, [*WALK, (_probs(falling=0.9), UPRIGHT)])
     _run(eng, [(_probs(sitting_down=0.8, falling=0.1), UPRIGHT)] * 6, t0=t)
     assert not [e for e in out if e.level != "info"]
 
@@ -98,7 +98,7 @@ def test_an_upright_body_does_not_dismiss_while_the_model_still_calls_it_falling
 def test_nobody_seen_after_the_fall_still_confirms_it() -> None:
     """The pose model often loses a person lying on the floor."""
     eng, out = _engine()
-    t = _run(eng, WALK + [(_probs(falling=0.9), UNCLEAR)])
+    t = _run(eng, [*WALK, (_probs(falling=0.9), UNCLEAR)])
     _run(eng, [(None, UNCLEAR)] * 5, t0=t)
     assert [e.type for e in _of(out, "fall")] == ["new"]
     assert eng.person_down
@@ -106,7 +106,7 @@ def test_nobody_seen_after_the_fall_still_confirms_it() -> None:
 
 def test_possible_fall_warning_comes_at_once_and_ends_when_the_fall_is_decided() -> None:
     eng, out = _engine("events.fall_confirm.possible_fall=true")
-    t = _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    t = _run(eng, [*WALK, (_probs(falling=0.9), DOWN)])
     poss = _of(out, "possible_fall")
     assert [e.type for e in poss] == ["new"] and poss[0].label == POSSIBLE_FALL
     assert poss[0].level == "warning" and poss[0].id in eng.open_incidents()
@@ -115,7 +115,7 @@ def test_possible_fall_warning_comes_at_once_and_ends_when_the_fall_is_decided()
     assert [e.type for e in _of(out, "fall")] == ["new"]
     # and one that is dismissed ends too
     eng2, out2 = _engine("events.fall_confirm.possible_fall=true")
-    t = _run(eng2, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    t = _run(eng2, [*WALK, (_probs(falling=0.9), UPRIGHT)])
     _run(eng2, [(_probs(walking=0.9), UPRIGHT)] * 2, t0=t)
     assert [e.type for e in _of(out2, "possible_fall")] == ["new", "end"]
     assert not _of(out2, "fall")
@@ -172,14 +172,14 @@ def test_long_lie_comes_while_still_down_whatever_the_model_calls_the_still_body
 
 def test_without_confirmation_the_alert_comes_with_the_fall_like_window() -> None:
     eng, out = _engine("events.fall_confirm.enabled=false")
-    _run(eng, WALK + [(_probs(falling=0.9), UPRIGHT)])
+    _run(eng, [*WALK, (_probs(falling=0.9), UPRIGHT)])
     assert [e.type for e in _of(out, "fall")] == ["new"]
     assert not _of(out, "recovered_fall")
 
 
 def test_flush_ends_a_pending_possible_fall_and_sends_no_critical() -> None:
     eng, out = _engine("events.fall_confirm.possible_fall=true")
-    _run(eng, WALK + [(_probs(falling=0.9), DOWN)])
+    _run(eng, [*WALK, (_probs(falling=0.9), DOWN)])
     eng.flush()
     assert eng.open_incidents() == []
     assert [e.type for e in _of(out, "possible_fall")] == ["new", "end"]
