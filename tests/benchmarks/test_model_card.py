@@ -33,19 +33,19 @@ def test_score_fall_hit_early_and_late() -> None:
     onset, floor = 5.0, 6.0
     out = score_fall("v", [2.0, 6.5, 7.5, floor + HIT_AFTER_FLOOR_S + 0.1], onset, floor)
     assert out.caught
-    assert out.delay_s == 0.5  # the first alert inside [onset, floor + 2]
+    assert out.delay_s == 0.5  # the first alert inside [onset, floor + 5]
     assert out.false_alerts == 1  # 2.0 s: before the onset
     assert out.late_alerts == 1
 
 
 def test_score_fall_missed_when_only_late_or_none() -> None:
     assert not score_fall("v", [], 5.0, 6.0).caught
-    late = score_fall("v", [8.5], 5.0, 6.0)
+    late = score_fall("v", [6.0 + HIT_AFTER_FLOOR_S + 0.5], 5.0, 6.0)
     assert not late.caught and late.delay_s is None and late.late_alerts == 1
     # exactly on the bounds counts
     assert not score_fall("v", [4.9], 5.0, 6.0).caught  # before the onset: a false alarm
     assert score_fall("v", [5.0], 5.0, 6.0).caught
-    assert score_fall("v", [8.0], 5.0, 6.0).caught
+    assert score_fall("v", [6.0 + HIT_AFTER_FLOOR_S], 5.0, 6.0).caught
 
 
 def test_hold_pad_repeats_first_and_last_frames() -> None:
