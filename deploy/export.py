@@ -34,6 +34,8 @@ __all__ = [
     "export_onnx",
     "load_checkpoint",
     "main",
+    "portable_path",
+    "portable_provenance",
 ]
 
 log = logging.getLogger(__name__)
@@ -72,6 +74,44 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+# Checkpoint metadata keys whose values are file paths (a stage's ``init`` maps every
+# stream to one); any other string that is an absolute path is treated as one too.
+PATH_KEYS = frozenset({"source", "ann_file", "video_root", "teacher", "checkpoint"})
+PATH_MAPS = frozenset({"init"})
+
+
+def portable_path(value: str | Path, cwd: Path | None = None) -> str:
+    """``value`` as the provenance records it: relative to the working directory
+    (``cwd``, default the current one) when the file lies under it, else its name only.
+    The machine's absolute paths stay on the machine; the sha256 next to a path is what
+    identifies the file."""
+    path = Path(value).expanduser()
+    base = (cwd or Path.cwd()).resolve()
+    full = (path if path.is_absolute() else base / path).resolve()
+    try:
+        return full.relative_to(base).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _looks_absolute(text: str) -> bool:
+    return text.startswith(("/", "~", "\\")) or (
+        len(text) > 2 and text[0].isalpha() and text[1] == ":" and text[2] in "/\\")
+
+
+def portable_provenance(value: Any, key: str = "", cwd: Path | None = None) -> Any:
+    """``value`` (checkpoint metadata) with every file path made ``portable_path``:
+    those under ``PATH_KEYS`` and in ``PATH_MAPS``, and any absolute path string."""
+    if isinstance(value, dict):
+        return {k: (portable_path(v, cwd) if key in PATH_MAPS and isinstance(v, str)
+                    else portable_provenance(v, str(k), cwd)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [portable_provenance(v, key, cwd) for v in value]
+    if isinstance(value, str) and (key in PATH_KEYS or _looks_absolute(value)):
+        return portable_path(value, cwd)
+    return value
 
 
 def _git_commit() -> str | None:
@@ -267,10 +307,10 @@ def main(argv: list[str] | None = None) -> int:
             model, meta = load_checkpoint(args.checkpoint)
             meta["source"] = str(args.checkpoint)
         names = _class_names(args, meta, model.num_classes)
-        provenance: dict[str, Any] = {
+        provenance: dict[str, Any] = portable_provenance({
             k: v for k, v in meta.items() if k not in ("class_names",)
             and isinstance(v, str | int | float | bool | list | dict)
-        }
+        })
         provenance.update(
             exported_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             torch=torch.__version__,

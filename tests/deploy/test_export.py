@@ -9,7 +9,7 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from deploy.export import check_onnx, export_onnx, load_checkpoint, main
+from deploy.export import check_onnx, export_onnx, load_checkpoint, main, portable_path
 from model.epamnet import build_epamnet
 from model.labels import ADL_CLASSES
 from model.metadata import ModelMetadata
@@ -93,3 +93,43 @@ def test_checkpoint_roundtrip_and_bad_files(tmp_path: Path) -> None:
     wrong = tmp_path / "wrong.pt"
     torch.save({"model": {"foo": torch.zeros(1)}}, wrong)
     assert main(["--checkpoint", str(wrong), "--out", str(tmp_path / "y.onnx")]) == 1
+
+
+def test_provenance_records_no_machine_paths(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Paths in the ONNX provenance: relative to the working directory when the file lies
+    under it, else the file's name; the checkpoint's sha256 identifies it."""
+    work, elsewhere = tmp_path / "repo", tmp_path / "machine" / "data"
+    (work / "work_dirs" / "run" / "pose").mkdir(parents=True)
+    elsewhere.mkdir(parents=True)
+    monkeypatch.chdir(work)
+    ckpt = work / "work_dirs" / "run" / "pose" / "last.pt"
+    meta = {
+        "class_names": ["a", "b", "c"],
+        "ann_file": str(elsewhere / "annotations.pkl"),
+        "init": {"model": str(work / "work_dirs" / "start" / "pose" / "last.pt")},
+        "distill": {"teacher": str(elsewhere / "teacher.pt"), "teacher_sha256": "ab" * 32,
+                    "weight": 0.5},
+        "averaged_from": [{"checkpoint": str(elsewhere / "x.pt"), "sha256": "cd" * 32,
+                           "weight": 1.0}],
+        "run_name": "run",
+    }
+    torch.save({"model": build_epamnet(3).state_dict(), "meta": meta}, ckpt)
+    out = work / "m.onnx"
+    assert main(["--checkpoint", str(ckpt), "--out", str(out)]) == 0
+    props = ort.InferenceSession(str(out)).get_modelmeta().custom_metadata_map
+    prov = json.loads(props["provenance"])
+    assert prov["source"] == "work_dirs/run/pose/last.pt"
+    assert prov["ann_file"] == "annotations.pkl"
+    assert prov["init"] == {"model": "work_dirs/start/pose/last.pt"}
+    assert prov["distill"]["teacher"] == "teacher.pt"
+    assert prov["distill"]["teacher_sha256"] == "ab" * 32
+    assert prov["averaged_from"][0]["checkpoint"] == "x.pt"
+    assert len(prov["checkpoint_sha256"]) == 64 and prov["run_name"] == "run"
+    assert str(tmp_path) not in props["provenance"]
+    # a relative path given on the command line stays as it is when under the directory
+    assert main(["--checkpoint", "work_dirs/run/pose/last.pt", "--out", str(out)]) == 0
+    props = ort.InferenceSession(str(out)).get_modelmeta().custom_metadata_map
+    assert json.loads(props["provenance"])["source"] == "work_dirs/run/pose/last.pt"
+    assert portable_path("../machine/data/x.pt") == "x.pt"
+    assert portable_path("~/x.pt", cwd=Path.home().parent) == f"{Path.home().name}/x.pt"
