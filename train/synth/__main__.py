@@ -66,37 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="multiplier on the measured dropout rate")
     p.add_argument("--other-estimator-prob", type=float, default=noise.other_estimator_prob,
                    help="share of clips with unsmoothed (AlphaPose-like) jitter")
-    p.add_argument("--slow-prob", type=float, default=defaults.slow_prob,
-                   help="share of clips performed slowly (not falls) and cut to the window "
-                        "around the event; 0 reproduces generator version 1's clips")
-    p.add_argument("--slow-stretch", type=float, nargs=2, default=defaults.slow_stretch,
-                   metavar=("LO", "HI"), help="how many times slower a slow clip plays")
-    p.add_argument("--long-hold-prob", type=float, default=defaults.long_hold_prob,
-                   help="share of bending clips held long at the bottom, cut from a longer "
-                        "take; 0 reproduces generator version 2's clips")
-    p.add_argument("--long-hold", type=float, nargs=2, default=defaults.long_hold_s,
-                   metavar=("LO", "HI"), help="seconds such a bend is held at the bottom")
-    p.add_argument("--wave-sweep-prob", type=float, default=defaults.wave_sweep_prob,
-                   help="share of waving clips that are big, slow arcs of straight arms "
-                        "(0.5-1.3 Hz, from shoulder height or below to overhead); 0 "
-                        "reproduces generator version 3's clips")
-    p.add_argument("--wave-facing-prob", type=float, default=defaults.wave_facing_prob,
-                   help="share of waving clips (not slowed ones) in which the person faces "
-                        "the camera (within 30 degrees); 0 reproduces generator version 3's "
-                        "clips")
-    p.add_argument("--wave-bob-prob", type=float, default=defaults.wave_bob_prob,
-                   help="share of standing waves done with the whole body (the knees bend "
-                        "as the arms come down, the head not tilted back); 0 reproduces "
-                        "generator version 4's clips")
-    p.add_argument("--wave-nod-prob", type=float, default=defaults.wave_nod_prob,
-                   help="share of waving clips whose head tips forward as the arms go up; "
-                        "0 reproduces generator version 5's clips")
-    p.add_argument("--shoulder-girdle-prob", type=float, default=defaults.shoulder_girdle_prob,
-                   help="share of clips (every class) whose person's shoulders rise as the "
-                        "arms go overhead; 0 reproduces generator version 5's clips")
-    p.add_argument("--shoulder-girdle", type=float, nargs=2, default=defaults.shoulder_girdle_m,
-                   metavar=("LO", "HI"), help="metres of that rise with the arms overhead "
-                                              "(for a person 1.7 m tall)")
     p.add_argument("--quiet", action="store_true", help="log warnings only")
     return p
 
@@ -113,12 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             frames=args.frames, width=args.size[0], height=args.size[1],
             subjects=args.subjects, val_fraction=args.val_fraction, video=not args.no_video,
             workers=args.workers, partial_prob=args.partial_prob, classes=tuple(args.classes),
-            profile=str(args.profile), noise=noise, slow_prob=args.slow_prob,
-            slow_stretch=tuple(args.slow_stretch), long_hold_prob=args.long_hold_prob,
-            long_hold_s=tuple(args.long_hold), wave_sweep_prob=args.wave_sweep_prob,
-            wave_facing_prob=args.wave_facing_prob, wave_bob_prob=args.wave_bob_prob,
-            wave_nod_prob=args.wave_nod_prob, shoulder_girdle_prob=args.shoulder_girdle_prob,
-            shoulder_girdle_m=tuple(args.shoulder_girdle))
+            profile=str(args.profile), noise=noise)
     except ValueError as exc:
         raise SystemExit(f"error: {exc}") from None
     summary = generate_dataset(cfg, args.out)

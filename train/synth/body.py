@@ -19,11 +19,6 @@ entries) and over time in ``(T, P)`` arrays:
 - ``*_hip_flex`` swings a thigh forward (+), ``*_hip_abd`` sideways (+), ``*_knee``
   flexes the knee (+).
 
-The shoulder girdle is not a pose angle: with ``girdle`` metres given to
-``forward_kinematics``, each shoulder joint rises (and comes slightly in) as its arm is
-raised above the horizontal (``girdle_rise``), as the collarbone and shoulder blade carry
-it when people lift their arms overhead.
-
 ``forward_kinematics`` gives the body's key points (``POINTS``) relative to the pelvis;
 ``place_on_floor`` stands them on the floor: the lowest contact point (soles, knees,
 buttocks, back, head...) touches ``z = 0`` and the supporting points do not slide.
@@ -45,7 +40,6 @@ __all__ = [
     "POSE_PARAMS",
     "BodyShape",
     "forward_kinematics",
-    "girdle_rise",
     "place_on_floor",
     "pose_vector",
     "to_coco",
@@ -194,30 +188,13 @@ def _apply(r: FloatArray, v: FloatArray) -> FloatArray:
                       dtype=np.float64)
 
 
-GIRDLE_FROM = 1.4  # arm elevation (radians from hanging down) where the shoulder starts to rise
-GIRDLE_MEDIAL = 0.3  # the shoulder comes in towards the neck by this fraction of its rise
-
-
-def girdle_rise(elevation: FloatArray, girdle: float) -> FloatArray:
-    """How far (metres) a shoulder joint rises with its arm ``elevation`` (radians between
-    the upper arm and the trunk's downward axis; 0 hanging, pi straight up): nothing up
-    to ``GIRDLE_FROM`` (just below the horizontal), then a smooth step to ``girdle`` with
-    the arm overhead."""
-    u = np.clip((np.asarray(elevation, dtype=np.float64) - GIRDLE_FROM) / (math.pi - GIRDLE_FROM),
-                0.0, 1.0)
-    return np.asarray(girdle * u * u * (3.0 - 2.0 * u), dtype=np.float64)
-
-
-def forward_kinematics(shape: BodyShape, poses: FloatArray, yaw: FloatArray,
-                       girdle: float = 0.0) -> FloatArray:
+def forward_kinematics(shape: BodyShape, poses: FloatArray, yaw: FloatArray) -> FloatArray:
     """Positions of ``POINTS`` relative to the pelvis for ``T`` frames.
 
     Args:
         shape: the person.
         poses: ``(T, P)`` joint angles (radians).
         yaw: ``(T,)`` heading of the body frame (radians; 0 faces world +x).
-        girdle: metres each shoulder joint rises with its arm overhead (``girdle_rise``);
-            0 keeps the shoulders fixed on the trunk.
 
     Returns:
         ``(T, len(POINTS), 3)`` metres, pelvis at the origin, axes of the world.
@@ -258,13 +235,6 @@ def forward_kinematics(shape: BodyShape, poses: FloatArray, yaw: FloatArray,
     # Arms.
     for side, sgn in (("l", 1.0), ("r", -1.0)):
         sh_local = np.array([0.0, sgn * shape.shoulder_width / 2, -0.01 * h])
-        if girdle:
-            # The upper arm points along r_arm @ (0, 0, -1) in the trunk's frame.
-            r_arm = _ry(-a[f"{side}_sh_flex"]) @ _rx(sgn * a[f"{side}_sh_abd"])
-            rise = girdle_rise(np.arccos(np.clip(r_arm[:, 2, 2], -1.0, 1.0)), girdle)
-            sh_local = np.repeat(sh_local[None], t, axis=0)
-            sh_local[:, 2] += rise
-            sh_local[:, 1] -= sgn * GIRDLE_MEDIAL * rise
         sh = neck + _apply(r_spine, sh_local)
         r_up = (r_spine @ _ry(-a[f"{side}_sh_flex"]) @ _rx(sgn * a[f"{side}_sh_abd"])
                 @ _rz(sgn * a[f"{side}_sh_twist"]))

@@ -39,16 +39,7 @@ from train.synth.body import (
     to_coco,
 )
 from train.synth.camera import Camera, sample_camera
-from train.synth.motions import (
-    CLASS_SCRIPTS,
-    Person,
-    Script,
-    add_wave_bob,
-    add_wave_nod,
-    sample_person,
-    script_bending,
-    script_waving,
-)
+from train.synth.motions import CLASS_SCRIPTS, Person, Script, sample_person
 from train.synth.noise import DEFAULT_PROFILE, NoiseConfig, NoiseModel, load_profile, self_occlusion
 from train.synth.scene import Box, Scene, occluded_by_boxes, sample_scene
 
@@ -60,7 +51,6 @@ __all__ = [
     "generate_dataset",
     "iter_clips",
     "make_subjects",
-    "slow_down",
     "slug",
     "synth_clip",
     "val_subjects",
@@ -70,18 +60,12 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float64]
-# 2: slow performances (slow_prob); 3: long holds at the bottom of a bend (long_hold_prob).
-# 4: big, slow sweeping waves (wave_sweep_prob), waves facing the camera (wave_facing_prob).
-# 5: waves done with the whole body, the knees bending as the arms come down (wave_bob_prob).
-# 6: shoulders that rise with arms raised overhead, in every class (shoulder_girdle_prob);
-#    the head tipping forward as the arms go up in waves (wave_nod_prob).
-# slow_prob, long_hold_prob, the wave_*_prob options and shoulder_girdle_prob at 0 give
-# version 1's clips.
-GENERATOR_VERSION = 6
-LONG_HOLD_CLASS = "bending or picking up"
-WAVE_CLASS = "waving for help"
-LONG_HOLD_TAKES = 3  # a long-hold bend is scripted this many windows long, then cut
-LONG_HOLD_MARGIN_S = 3.3  # the slowest bend down and up (1.5 s each) and the ends
+# 2-6 added variants, each off by default, each tried for a fine-tune and not shipped
+# (assets/MODEL_CARD.md): slow performances, long holds at the bottom of a bend, sweeping,
+# facing, bobbing and nodding waves, a rising shoulder girdle. 7: those removed (the code
+# of version 6 is in git). Every version's clips with its variants off, and version 7's
+# clips, are version 1's: the data of the shipped model (tests/train/synth pin them).
+GENERATOR_VERSION = 7
 SUBJECT_STREAM = 7_000_001  # seed-sequence key of the subject pool
 SPLIT_STREAM = 7_000_002  # seed-sequence key of the train/val subject split
 RENDER_STREAM = 1  # extra key of a clip's rendering randomness
@@ -109,42 +93,6 @@ class SynthConfig:
         classes: class names (label = index); each must have a script.
         profile: noise profile JSON path.
         noise: noise knobs.
-        slow_prob: share of clips of ``slow_classes`` performed slowly: the script is
-            made for a window ``s`` times longer at an ``s`` times higher rate (the same
-            movement in real time), then played at ``fps`` (``s`` times slower, as frail
-            or careful people move) and cut to ``frames`` around the labelled event. A
-            slow pick-up or wave lasts longer than the window, so the window shows part
-            of it, as on a real sliding window. 0: no draw, the clips of version 1.
-        slow_stretch: range of ``s``.
-        long_hold_prob: share of bending clips (not slowed ones) held at the bottom for
-            ``long_hold_s`` seconds (searching, grasping, tying a shoe), performed as a
-            take three windows long and cut to a window around the event, as a sliding
-            window sees a pick-up that outlasts it. 0: no draw, version 2's clips.
-        long_hold_s: range of that hold (seconds; the usual one is 0.2-0.8 s).
-        wave_sweep_prob: share of waving clips (not slowed ones) that are the big, slow
-            distress signal: straight arms swung 0.5-1.3 times a second from at or below
-            shoulder height to overhead (``motions.script_waving(sweep=True)``), as
-            UTKinect's and MSR Action3D's people wave. 0: no draw, version 3's clips.
-        wave_facing_prob: share of waving clips (not slowed ones) in which the person
-            faces the camera (within 30 degrees), as someone waving for help waves at it;
-            otherwise the heading is uniform. 0: no draw, version 3's clips.
-        wave_bob_prob: share of standing waves (not slowed ones) done with the whole
-            body: the knees bend as the arms come down and straighten as they go up,
-            the head not tilted back (``motions.add_wave_bob``), as UTKinect's people
-            wave. 0: no draw, version 4's clips.
-        wave_nod_prob: share of waving clips (not slowed ones) whose head tips forward
-            and down as the arms go up (``motions.add_wave_nod``), as UTKinect's wavers'
-            noses come down towards the shoulders. 0: no draw, version 5's clips.
-        shoulder_girdle_prob: share of clips of every class whose person's shoulders
-            rise as the arms go overhead, by a height drawn from ``shoulder_girdle_m``
-            (``body.girdle_rise``); otherwise the shoulders stay fixed on the trunk.
-            Anatomically plausible, but not what UTKinect's wavers show (their
-            shoulders keep their height above the hips; their noses come down:
-            ``wave_nod_prob``); a fine-tune with it was worse (assets/MODEL_CARD.md).
-            0: no draw, version 5's clips.
-        shoulder_girdle_m: ``(lo, hi)`` metres of that rise at full elevation, for a
-            person 1.7 m tall (scaled with height).
-        slow_classes: classes that may be slowed (a fall is not: gravity sets its pace).
     """
 
     clips_per_class: int = 100
@@ -164,17 +112,6 @@ class SynthConfig:
     classes: tuple[str, ...] = ADL_CLASSES
     profile: str = str(DEFAULT_PROFILE)
     noise: NoiseConfig = field(default_factory=NoiseConfig)
-    slow_prob: float = 0.0
-    slow_stretch: tuple[float, float] = (1.3, 2.6)
-    slow_classes: tuple[str, ...] = tuple(c for c in ADL_CLASSES if c != "falling")
-    long_hold_prob: float = 0.0
-    long_hold_s: tuple[float, float] = (0.8, 3.0)
-    wave_sweep_prob: float = 0.0
-    wave_facing_prob: float = 0.0
-    wave_bob_prob: float = 0.0
-    wave_nod_prob: float = 0.0
-    shoulder_girdle_prob: float = 0.0
-    shoulder_girdle_m: tuple[float, float] = (0.05, 0.14)
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in CLASS_SCRIPTS]
@@ -184,44 +121,13 @@ class SynthConfig:
             raise ValueError("need frames >= 8, fps > 0 and an image of at least 64x64")
         if not 0 <= self.val_fraction < 1 or self.subjects < 1 or self.clips_per_class < 1:
             raise ValueError("need 0 <= val_fraction < 1, subjects >= 1, clips_per_class >= 1")
-        lo, hi = self.slow_stretch
-        if not isinstance(self.slow_classes, tuple) or any(
-                c not in CLASS_SCRIPTS for c in self.slow_classes):
-            raise ValueError(f"slow_classes must be a tuple of class names from "
-                             f"{sorted(CLASS_SCRIPTS)}, got {self.slow_classes!r}")
-        if not 0 <= self.slow_prob <= 1 or not 1 <= lo <= hi < float("inf"):
-            raise ValueError("need 0 <= slow_prob <= 1 and 1 <= slow_stretch[0] <= "
-                             f"slow_stretch[1], got {self.slow_prob} and {self.slow_stretch}")
-        if self.long_hold_prob > 0 and LONG_HOLD_CLASS not in self.classes:
-            raise ValueError(f"long_hold_prob applies to {LONG_HOLD_CLASS!r}, which is not "
-                             f"among the classes {list(self.classes)}")
-        lo, hi = self.long_hold_s
-        longest = LONG_HOLD_TAKES * self.frames / self.fps - LONG_HOLD_MARGIN_S
-        if not 0 <= self.long_hold_prob <= 1 or not 0 < lo <= hi < float("inf") or (
-                self.long_hold_prob > 0 and hi > longest):
-            raise ValueError("need 0 <= long_hold_prob <= 1 and 0 < long_hold_s[0] <= "
-                             f"long_hold_s[1] <= {longest:.1f} s (the bend down and up must "
-                             f"fit in a take of {LONG_HOLD_TAKES} windows), got "
-                             f"{self.long_hold_prob} and {self.long_hold_s}")
-        if not 0 <= self.wave_sweep_prob <= 1:
-            raise ValueError(f"need 0 <= wave_sweep_prob <= 1, got {self.wave_sweep_prob}")
-        if not 0 <= self.wave_facing_prob <= 1:
-            raise ValueError(f"need 0 <= wave_facing_prob <= 1, got {self.wave_facing_prob}")
-        if not 0 <= self.wave_bob_prob <= 1:
-            raise ValueError(f"need 0 <= wave_bob_prob <= 1, got {self.wave_bob_prob}")
-        if not 0 <= self.wave_nod_prob <= 1:
-            raise ValueError(f"need 0 <= wave_nod_prob <= 1, got {self.wave_nod_prob}")
-        lo, hi = self.shoulder_girdle_m
-        if not 0 <= self.shoulder_girdle_prob <= 1 or not 0 <= lo <= hi <= 0.2:
-            raise ValueError("need 0 <= shoulder_girdle_prob <= 1 and 0 <= "
-                             "shoulder_girdle_m[0] <= shoulder_girdle_m[1] <= 0.2 m, got "
-                             f"{self.shoulder_girdle_prob} and {self.shoulder_girdle_m}")
-        if (max(self.wave_sweep_prob, self.wave_facing_prob, self.wave_bob_prob,
-                self.wave_nod_prob) > 0 and WAVE_CLASS not in self.classes):
-            raise ValueError(f"wave_sweep_prob, wave_facing_prob, wave_bob_prob and "
-                             f"wave_nod_prob apply to "
-                             f"{WAVE_CLASS!r}, "
-                             f"which is not among the classes {list(self.classes)}")
+        lo, hi = self.height_frac
+        if not (0 <= self.partial_prob <= 1 and 0 < self.min_visible <= 1
+                and 0 < self.partial_min_visible <= 1 and 0 < lo <= hi):
+            raise ValueError("need 0 <= partial_prob <= 1, 0 < min_visible <= 1, "
+                             "0 < partial_min_visible <= 1 and 0 < height_frac[0] <= "
+                             f"height_frac[1], got {self.partial_prob}, {self.min_visible}, "
+                             f"{self.partial_min_visible} and {self.height_frac}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -295,16 +201,9 @@ def _horizontal(world: FloatArray) -> FloatArray:
 
 
 def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: Person,
-                   rng: np.random.Generator, *,
-                   placement: Sequence[tuple[int, int]] | None = None
-                   ) -> tuple[list[Box], dict[str, Any]]:
-    """Chairs under the pelvis and objects under the hand, in world coordinates.
-
-    ``placement``: per prop, the row of ``world`` it is placed from and its anchor
-    frame in the window (default: its frame, both). A cut clip's props anchored
-    outside the window have rows past the window's frames; an object picked up before
-    the window (anchor < 0) is carried from its first frame, one picked up after it
-    stays on the floor."""
+                   rng: np.random.Generator) -> tuple[list[Box], dict[str, Any]]:
+    """Chairs under the pelvis and objects under the hand, in world coordinates, each
+    placed from its frame (within the window); an object is carried from that frame."""
     boxes: list[Box] = []
     carried: dict[str, Any] = {}
     h = person.shape.height
@@ -312,9 +211,8 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
     r, g, b = (int(v) for v in rng.integers(40, 220, 3))
     colour = (r, g, b)
     frames = int(script.poses.shape[0])
-    for k, prop in enumerate(script.props):
-        row, anchor = (prop.frame, prop.frame) if placement is None else placement[k]
-        f = int(np.clip(row, 0, world.shape[0] - 1))
+    for prop in script.props:
+        f = int(np.clip(prop.frame, 0, frames - 1))
         if prop.kind == "chair":
             pelvis = world[f, POINT_INDEX["pelvis"]]
             seat_top = max(0.25, float(pelvis[2]) - 0.06 * h)
@@ -346,46 +244,8 @@ def _resolve_props(script: Script, world: FloatArray, yaw: FloatArray, person: P
             size = float(rng.uniform(0.08, 0.2))
             boxes.append(Box((float(hand[0]), float(hand[1])), (size, size * 0.8, size * 0.7),
                              float(rng.uniform(0, np.pi)), colour, kind="object"))
-            # carried after its anchor: from the start if picked up before the window,
-            # never if after it
-            start = int(np.clip(anchor, -1, frames))
-            carried = {"frame": start, "hand": dom, "box": len(boxes) - 1}
+            carried = {"frame": f, "hand": dom, "box": len(boxes) - 1}
     return boxes, carried
-
-
-def slow_down(script: Script, frames: int, rng: np.random.Generator) -> Script:
-    """Cut a script longer than ``frames`` (made for an ``s`` times longer window at an
-    ``s`` times higher rate, so played at the clip rate it is ``s`` times slower) to
-    ``frames``: a random cut whose centre lies in the labelled event where the script's
-    ends allow (so at least half the window, or half the event, shows it)."""
-    return cut_window(script, frames, rng)[0]
-
-
-def cut_window(script: Script, frames: int, rng: np.random.Generator) -> tuple[Script, int]:
-    """``slow_down``'s cut and its first frame in ``script`` (0 when nothing is cut)."""
-    total = int(script.poses.shape[0])
-    if total <= frames:
-        return script, 0
-    e0, e1 = script.event
-    half = frames // 2
-    lo = int(np.clip(e0, half, total - (frames - half)))
-    hi = int(np.clip(max(e1 - 1, e0), half, total - (frames - half)))
-    centre = int(rng.integers(lo, hi + 1))
-    off = centre - half
-    event = (int(np.clip(e0 - off, 0, frames - 1)), int(np.clip(e1 - off, 1, frames)))
-    props = [replace(p, frame=int(np.clip(p.frame - off, 0, frames - 1))) for p in script.props]
-    drive = None if script.drive is None else script.drive[off:off + frames]
-    return Script(script.poses[off:off + frames], script.yaw[off:off + frames], event,
-                  f"{script.variant}_slow", props, drive), off
-
-
-def _facing_angle(world: FloatArray) -> float:
-    """Mean direction the body faces over ``world`` ``(T, points, 3)`` (radians about
-    ``z``): the horizontal part of (left shoulder - right shoulder) x (neck - pelvis)."""
-    left = world[:, POINT_INDEX["l_shoulder"]] - world[:, POINT_INDEX["r_shoulder"]]
-    up = world[:, POINT_INDEX["neck"]] - world[:, POINT_INDEX["pelvis"]]
-    forward = np.cross(left, up).mean(axis=0)
-    return float(np.arctan2(forward[1], forward[0]))
 
 
 def synth_clip(
@@ -400,74 +260,16 @@ def synth_clip(
     rng = np.random.default_rng([cfg.seed, label, index])
     name = cfg.classes[label]
     person = subjects[int(rng.integers(len(subjects)))]
-    # No draw at slow_prob 0 or for a class that is never slowed: version 1's clips.
-    slow = (cfg.slow_prob > 0 and name in cfg.slow_classes
-            and bool(rng.uniform() < cfg.slow_prob))
-    if slow:
-        stretch = float(rng.uniform(*cfg.slow_stretch))
-        long = max(cfg.frames, round(cfg.frames * stretch))
-        take = CLASS_SCRIPTS[name](rng, person, long, cfg.fps * long / cfg.frames)
-        script, off = cut_window(take, cfg.frames, rng)
-        stretch = long / cfg.frames  # what was played, not the draw
-    else:
-        stretch = 1.0
-    facing = False
-    # No draw at long_hold_prob 0 or for other classes: version 2's clips.
-    held = (not slow and cfg.long_hold_prob > 0 and name == LONG_HOLD_CLASS
-            and bool(rng.uniform() < cfg.long_hold_prob))
-    hold = 0.0
-    if held:
-        hold = float(rng.uniform(*cfg.long_hold_s))
-        take = script_bending(rng, person, LONG_HOLD_TAKES * cfg.frames, cfg.fps, hold_s=hold)
-        script, off = cut_window(take, cfg.frames, rng)
-        script = replace(script, variant=f"{take.variant}_long_hold")
-    elif not slow:
-        # No draw at wave_sweep_prob 0 or for other classes: version 3's clips.
-        swept = (cfg.wave_sweep_prob > 0 and name == WAVE_CLASS
-                 and bool(rng.uniform() < cfg.wave_sweep_prob))
-        if swept:
-            script = script_waving(rng, person, cfg.frames, cfg.fps, sweep=True)
-        else:
-            script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
-        take, off = script, 0
-        # No draw at wave_facing_prob 0 or for other classes: version 3's clips.
-        facing = (cfg.wave_facing_prob > 0 and name == WAVE_CLASS
-                  and bool(rng.uniform() < cfg.wave_facing_prob))
-        # No draw at wave_bob_prob 0 or for other classes: version 4's clips.
-        if (cfg.wave_bob_prob > 0 and name == WAVE_CLASS
-                and bool(rng.uniform() < cfg.wave_bob_prob)):
-            script = add_wave_bob(rng, script)
-            take = script
-        # No draw at wave_nod_prob 0 or for other classes: version 5's clips.
-        if (cfg.wave_nod_prob > 0 and name == WAVE_CLASS
-                and bool(rng.uniform() < cfg.wave_nod_prob)):
-            script = add_wave_nod(rng, script)
-            take = script
+    script = CLASS_SCRIPTS[name](rng, person, cfg.frames, cfg.fps)
     heading = float(rng.uniform(0, 2 * np.pi))
-    # The body is placed over the whole take (a cut clip's take is longer than the
-    # window); place_on_floor integrates frame-to-frame steps, so the window's rows are
-    # the cut's body up to a shift, which the placement below takes out. The rows of
-    # props anchored outside the cut (a chair sat on before the window starts) are
-    # appended after the window's, so they move with the body.
-    take_yaw = take.yaw + heading
-    # No draw at shoulder_girdle_prob 0: version 5's clips.
-    girdle = 0.0
-    if cfg.shoulder_girdle_prob > 0 and bool(rng.uniform() < cfg.shoulder_girdle_prob):
-        girdle = float(rng.uniform(*cfg.shoulder_girdle_m)) * person.shape.height / 1.7
-    rel = forward_kinematics(person.shape, take.poses, take_yaw, girdle=girdle)
+    yaw = script.yaw + heading
+    rel = forward_kinematics(person.shape, script.poses, yaw)
     drive = None
-    if take.drive is not None:
+    if script.drive is not None:
         c, s = np.cos(heading), np.sin(heading)
-        drive = take.drive @ np.array([[c, s], [-s, c]])
-    placed = place_on_floor(person.shape, rel, np.zeros(2), drive)
+        drive = script.drive @ np.array([[c, s], [-s, c]])
+    world0 = place_on_floor(person.shape, rel, np.zeros(2), drive)
     n = cfg.frames
-    last = placed.shape[0] - 1
-    frames = [int(np.clip(prop.frame, 0, last)) for prop in take.props]
-    anchors = [f - off for f in frames]  # window-relative, maybe outside it
-    outside = [f for f, a in zip(frames, anchors, strict=True) if not 0 <= a < n]
-    rows = [a if 0 <= a < n else n + outside.index(a + off) for a in anchors]
-    world0 = np.concatenate([placed[off:off + n], placed[outside]], axis=0)
-    yaw = np.concatenate([take_yaw[off:off + n], take_yaw[outside]])
     camera = sample_camera(rng, cfg.width, cfg.height)
     partial = bool(rng.uniform() < cfg.partial_prob)
     need = cfg.partial_min_visible if partial else cfg.min_visible
@@ -489,14 +291,8 @@ def synth_clip(
         ang = camera.yaw + float(rng.uniform(-spread, spread)) * hfov / 2
         target = np.array([camera.position[0] + dist * np.cos(ang),
                            camera.position[1] + dist * np.sin(ang)])
-        spin = None
-        if facing:  # turn the body to face the camera from where it will stand
-            want = float(np.arctan2(camera.position[1] - target[1],
-                                    camera.position[0] - target[0]))
-            spin = want - _facing_angle(world0[:n]) + float(rng.uniform(-0.5, 0.5))
-        elif attempt >= 10 and attempt % 2 == 0:  # also try other headings
+        if attempt >= 10 and attempt % 2 == 0:  # also try other headings
             spin = float(rng.uniform(0, 2 * np.pi))
-        if spin is not None:
             c, s_ = np.cos(spin), np.sin(spin)
             rot = np.array([[c, -s_], [s_, c]])
             world0 = world0.copy()
@@ -519,16 +315,14 @@ def synth_clip(
             best_heading = (heading, yaw)
             break
     assert best is not None
-    vis, world_ext = best
-    heading, yaw_ext = best_heading
-    world, yaw = world_ext[:n], yaw_ext[:n]
+    vis, world = best
+    heading, yaw = best_heading
     coco3d = to_coco(world)
     uv, depth = camera.project(coco3d)
     pelvis_depth = camera.to_camera(world[:, POINT_INDEX["pelvis"]])[:, 2]
     torso_px = camera.focal * person.shape.spine / np.maximum(pelvis_depth, 0.3)
     scene = sample_scene(rng, camera, world[:, POINT_INDEX["pelvis"], :2])
-    props, carried = _resolve_props(script, world_ext, yaw_ext, person, rng,
-                                    placement=list(zip(rows, anchors, strict=True)))
+    props, carried = _resolve_props(script, world, yaw, person, rng)
     scene.props = props
     scene.carried = carried
     hidden = self_occlusion(depth, uv, torso_px)
@@ -541,8 +335,7 @@ def synth_clip(
     meta = {
         "frame_dir": frame_dir, "label": label, "class": name, "variant": script.variant,
         "subject": person.subject, "split": "val" if person.subject in val else "train",
-        "event": list(script.event), "slow": round(stretch, 3), "long_hold": round(hold, 3),
-        "girdle_m": round(girdle, 4), "heading": round(float(np.mod(heading, 2 * np.pi)), 3),
+        "event": list(script.event), "heading": round(float(np.mod(heading, 2 * np.pi)), 3),
         "visible": round(vis, 3), "partial": partial, "camera": camera.to_dict(),
         "scene": scene.to_dict(), "noise": drawn,
         "torso_px": round(float(np.median(torso_px)), 1),

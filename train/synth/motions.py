@@ -16,7 +16,7 @@ fills most of the clip.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -762,25 +762,19 @@ def script_lying(rng: np.random.Generator, person: Person, frames: int, fps: flo
 BEND_HOLD_S = (0.2, 0.8)  # seconds at the bottom of a bend (reaching, grasping)
 
 
-def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: float,
-                   *, hold_s: float | None = None) -> Script:
-    """Bending or squatting to pick something up (or to the floor and back).
-
-    ``hold_s``: seconds at the bottom instead of a draw from ``BEND_HOLD_S`` (searching,
-    grasping, tying a shoe); the event is then kept whole even when it outlasts
-    ``frames`` (the caller cuts the window, ``generate.slow_down``)."""
+def script_bending(rng: np.random.Generator, person: Person, frames: int,
+                   fps: float) -> Script:
+    """Bending or squatting to pick something up (or to the floor and back)."""
     d = frames / fps
     style = str(rng.choice(["stoop", "squat", "mixed"], p=[0.45, 0.3, 0.25]))
     tl = Timeline(fps, stand_pose(rng, person), 0.0)
     tl.gait_phase = rng.uniform(0, 2 * PI)
     down = float(np.clip(rng.uniform(0.6, 1.2) / person.tempo, 0.5, 1.5))
     hold = rng.uniform(*BEND_HOLD_S)
-    if hold_s is not None:
-        hold = hold_s
     up = float(np.clip(rng.uniform(0.6, 1.2) / person.tempo, 0.5, 1.5))
     stays_down = rng.uniform() < 0.2
     event_len = down + hold + (0.0 if stays_down else up)
-    if event_len > d - 0.3 and hold_s is None:
+    if event_len > d - 0.3:
         k = (d - 0.3) / event_len
         down, hold, up = down * k, hold * k, up * k
         event_len = d - 0.3
@@ -807,11 +801,11 @@ def script_bending(rng: np.random.Generator, person: Person, frames: int, fps: f
                    f"bend_{style}" + ("_stay" if stays_down else ""), [Prop("object", pick)])
 
 
-def _wave_base(rng: np.random.Generator, person: Person, p: tuple[float, float, float]
+def _wave_base(rng: np.random.Generator, person: Person
                ) -> tuple[str, FloatArray, list[Prop]]:
-    """Where a wave is done from (standing, seated on a chair, sitting on the floor, with
-    probabilities ``p``), the pose it starts from and the chair it needs."""
-    where = str(rng.choice(["stand", "seat", "floor"], p=list(p)))
+    """Where a wave is done from (standing, seated on a chair or sitting on the floor),
+    the pose it starts from and the chair it needs."""
+    where = str(rng.choice(["stand", "seat", "floor"], p=[0.55, 0.25, 0.2]))
     props: list[Prop] = []
     if where == "stand":
         base = stand_pose(rng, person)
@@ -824,19 +818,12 @@ def _wave_base(rng: np.random.Generator, person: Person, p: tuple[float, float, 
     return where, base, props
 
 
-def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: float,
-                  *, sweep: bool = False) -> Script:
+def script_waving(rng: np.random.Generator, person: Person, frames: int,
+                  fps: float) -> Script:
     """Waving one or both arms overhead or high to the side, for help, most of the
-    window; standing, seated, or sitting on the floor.
-
-    ``sweep``: the big, slow distress signal instead: one or (mostly) both straight arms
-    swung in wide arcs from at or below shoulder height to overhead (``WAVE_SWEEP_HZ``),
-    as UTKinect's people wave (about 0.7 Hz, the higher wrist from below the shoulders
-    to a torso length above them)."""
-    if sweep:
-        return _script_sweep_wave(rng, person, frames, fps)
+    window; standing, seated, or sitting on the floor."""
     d = frames / fps
-    where, base, props = _wave_base(rng, person, (0.55, 0.25, 0.2))
+    where, base, props = _wave_base(rng, person)
     dom, oth = _sides(person)
     both = rng.uniform() < 0.45
     style = str(rng.choice(["arm", "forearm", "cross"] if both else ["arm", "forearm"]))
@@ -879,109 +866,6 @@ def script_waving(rng: np.random.Generator, person: Person, frames: int, fps: fl
     tl.append(poses, np.full(n, tl.yaw))
     return _finish(tl, rng, person, frames, (start, frames),
                    f"wave_{where}_{'both' if both else 'one'}_{style}", props, idle=0.6)
-
-
-WAVE_SWEEP_HZ = (0.5, 1.3)  # arcs per second of the sweeping wave
-WAVE_SWEEP_LOW = (0.9, 1.6)  # shoulder abduction at the bottom of the arc (1.57: level)
-WAVE_SWEEP_HIGH = (2.6, 3.05)  # and at the top (3.14: straight up)
-
-
-def _script_sweep_wave(rng: np.random.Generator, person: Person, frames: int,
-                       fps: float) -> Script:
-    """``script_waving(sweep=True)``: wide, slow arcs of straight arms, most often both
-    together (in phase, or alternating), from the first frame or after a raise."""
-    d = frames / fps
-    where, base, props = _wave_base(rng, person, (0.7, 0.2, 0.1))
-    dom, oth = _sides(person)
-    both = rng.uniform() < 0.75
-    alternate = both and rng.uniform() < 0.3
-    arms = [dom, oth] if both else [dom]
-    freq = rng.uniform(*WAVE_SWEEP_HZ)
-    lead = rng.uniform(0.0, 0.6) if rng.uniform() < 0.5 else 0.0
-    up = base.copy()
-    ranges: dict[str, tuple[float, float]] = {}
-    for i, s in enumerate(arms):
-        lo, hi = rng.uniform(*WAVE_SWEEP_LOW), rng.uniform(*WAVE_SWEEP_HIGH)
-        ranges[s] = (lo, hi)
-        up[_p(f"{s}_sh_abd")] = hi if alternate and i else lo  # where its arc starts
-        up[_p(f"{s}_sh_flex")] = rng.uniform(0.0, 0.5)
-        up[_p(f"{s}_sh_twist")] = rng.uniform(-0.2, 0.3)
-        up[_p(f"{s}_elbow")] = rng.uniform(0.0, 0.35)
-    if lead:  # standing still, then the arms come up
-        tl = Timeline(fps, base, 0.0)
-        tl.hold(lead)
-        tl.move(up, rng.uniform(0.3, 0.7))
-    else:  # already waving in the first frame
-        tl = Timeline(fps, up, 0.0)
-    n = tl.n(d - tl.frames / fps + 0.3)
-    t = np.arange(n) / fps
-    poses = np.repeat(tl.pose[None], n, axis=0)
-    for i, s in enumerate(arms):
-        lo, hi = ranges[s]
-        ph = PI if alternate and i else 0.0
-        rise = 0.5 - 0.5 * np.cos(2 * PI * freq * t + ph)  # 0 at the bottom, 1 at the top
-        poses[:, _p(f"{s}_sh_abd")] = lo + (hi - lo) * rise
-        poses[:, _p(f"{s}_elbow")] += 0.2 * np.abs(np.sin(2 * PI * freq * t + ph))
-    poses[:, _p("neck_flex")] -= 0.15
-    tl.append(poses, np.full(n, tl.yaw))
-    return _finish(tl, rng, person, frames, (0, frames),
-                   f"wave_{where}_{'both' if both else 'one'}_sweep"
-                   + ("_alternate" if alternate else ""), props, idle=0.6)
-
-
-WAVE_BOB_KNEE = (0.6, 1.6)  # knee bend (radians) with the arms down; straight with them up
-WAVE_BOB_HEAD = (0.0, 0.5)  # the head comes forward from the waves' tilt back (radians)
-WAVE_BOB_ARMS = (1.2, 3.0)  # shoulder abduction taken as arms down and as arms up
-
-
-def _arms_raised(poses: FloatArray) -> FloatArray:
-    """``(T,)`` how far the higher arm is raised sideways: 0 at ``WAVE_BOB_ARMS[0]`` or
-    below, 1 at ``WAVE_BOB_ARMS[1]`` (overhead) or above."""
-    lo, hi = WAVE_BOB_ARMS
-    arms = np.maximum(poses[:, _p("l_sh_abd")], poses[:, _p("r_sh_abd")])
-    return np.asarray(np.clip((arms - lo) / (hi - lo), 0.0, 1.0), dtype=np.float64)
-
-
-def add_wave_bob(rng: np.random.Generator, script: Script) -> Script:
-    """A standing wave done with the whole body, as UTKinect's people wave.
-
-    Their hips rise and fall 0.1-0.6 torso lengths with each arc of the arms (up with
-    the arms: the hip-to-ankle distance follows the higher wrist, correlation +0.4 to
-    +0.8 in 12 of 20 waves) and their heads are not tilted back (nose 0.20 torso lengths
-    above the shoulders, against 0.31 when they walk). Here the knees bend
-    ``WAVE_BOB_KNEE`` with the arms down and straighten as they come up (the hips flex
-    half as much, so the trunk stays upright over the feet and the pelvis drops), and
-    the head is brought forward by ``WAVE_BOB_HEAD``. Seated and floor waves are
-    returned as they are."""
-    if not script.variant.startswith("wave_stand"):
-        return script
-    p = script.poses.copy()
-    down = 1.0 - _arms_raised(p)  # 1: arms down, 0: overhead
-    knee = rng.uniform(*WAVE_BOB_KNEE) * down
-    for side in ("l", "r"):
-        p[:, _p(f"{side}_knee")] += knee
-        p[:, _p(f"{side}_hip_flex")] += 0.5 * knee
-    p[:, _p("neck_flex")] += rng.uniform(*WAVE_BOB_HEAD)
-    return replace(script, poses=p, variant=f"{script.variant}_bob")
-
-
-WAVE_NOD = (0.4, 0.9)  # radians the head tips forward with the arms overhead
-
-
-def add_wave_nod(rng: np.random.Generator, script: Script) -> Script:
-    """The head tips forward and down as the arms go up, back as they come down.
-
-    In UTKinect's waves the nose comes down towards the shoulders as a wrist goes up
-    (correlation -0.51 between the nose's height above the shoulders and the higher
-    wrist's; 0.28 torso lengths above them at the 90th percentile, 0.14 at the 10th),
-    while the shoulders keep their height above the hips (correlation -0.04). Here
-    ``neck_flex`` gains ``WAVE_NOD`` radians times how far the higher arm is raised
-    (0 at the side, 1 overhead; ``WAVE_BOB_ARMS``). Any wave, standing or not."""
-    if not script.variant.startswith("wave_"):
-        return script
-    p = script.poses.copy()
-    p[:, _p("neck_flex")] += rng.uniform(*WAVE_NOD) * _arms_raised(p)
-    return replace(script, poses=p, variant=f"{script.variant}_nod")
 
 
 def script_background(rng: np.random.Generator, person: Person, frames: int,

@@ -81,30 +81,3 @@ def test_person_facing_the_camera_has_left_joints_on_image_right() -> None:
         assert (depth > 0).all()
         for a, b in ((5, 6), (11, 12), (15, 16)):
             assert (uv[a, 0] > uv[b, 0]) == left_on_right
-
-
-def test_shoulders_rise_with_the_arm_overhead_and_only_with_girdle() -> None:
-    shape = BodyShape(1.7)
-    ls, rs, lw = POINT_INDEX["l_shoulder"], POINT_INDEX["r_shoulder"], POINT_INDEX["l_wrist"]
-    abd = np.array([0.0, 1.0, 1.4, 2.2, 3.1])  # left arm: hanging ... straight up
-    poses = np.stack([pose_vector(l_sh_abd=a) for a in abd])
-    fixed = forward_kinematics(shape, poses, np.zeros(len(abd)))
-    risen = forward_kinematics(shape, poses, np.zeros(len(abd)), girdle=0.08)
-    lift = risen[:, ls, 2] - fixed[:, ls, 2]
-    assert np.allclose(lift[:3], 0.0)  # up to just below the horizontal: no rise
-    assert 0.0 < lift[3] < lift[4] <= 0.08 + 1e-9  # then up to the girdle's height
-    assert lift[4] > 0.07
-    assert np.allclose(risen[:, rs], fixed[:, rs])  # the right arm hangs: its shoulder stays
-    inward = fixed[:, ls, 1] - risen[:, ls, 1]
-    assert np.all(inward[3:] > 0) and np.all(inward[3:] < lift[3:])  # a little towards the neck
-    # the whole arm goes up with its shoulder
-    assert np.allclose(risen[:, lw] - fixed[:, lw], risen[:, ls] - fixed[:, ls])
-    # the right arm raised forward: its shoulder rises and comes in too
-    front = np.stack([pose_vector(r_sh_flex=f) for f in (0.5, 2.4, 3.1)])
-    r_fixed = forward_kinematics(shape, front, np.zeros(3))
-    r_risen = forward_kinematics(shape, front, np.zeros(3), girdle=0.08)
-    r_lift = r_risen[:, rs, 2] - r_fixed[:, rs, 2]
-    assert r_lift[0] == 0.0 and 0.0 < r_lift[1] < r_lift[2] <= 0.08 + 1e-9
-    assert np.all(r_risen[1:, rs, 1] > r_fixed[1:, rs, 1])  # the right side is -y: inwards
-    # girdle 0 is exactly the fixed shoulder
-    assert np.array_equal(forward_kinematics(shape, poses, np.zeros(len(abd)), girdle=0.0), fixed)

@@ -91,8 +91,7 @@ def test_dataset_dropouts_and_jitter_are_near_the_profile(
     samples = TrackSamples.empty()
     meta = [json.loads(line) for line in (out / "clips.jsonl").read_text().splitlines()]
     for ann, m in zip(data["annotations"], meta, strict=True):
-        if m["variant"].removesuffix("_slow") in ("bg_stand", "bg_sit", "lying_supine_still",
-                                                  "lying_prone_still"):
+        if m["variant"] in ("bg_stand", "bg_sit", "lying_supine_still", "lying_prone_still"):
             samples.extend(collect_samples(ann["keypoint"][0], ann["keypoint_score"][0]))
     got = structure_function(samples)[1]
     measured = profile["upright"]["jitter"]["frame_to_frame"]
