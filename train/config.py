@@ -1,5 +1,10 @@
 """Training configuration: YAML files in ``train/configs/``, validated, ``--set`` overrides.
 
+Paths in a config (``data.ann_file``, ``output_dir``, ``init.checkpoint``...) are used as
+they are: a relative one is relative to the working directory, not to the config file.
+The shipped configs keep everything under ``work_dirs/``: run them from the repository
+root.
+
 One pydantic model per domain with ``extra="forbid"``, so a mistyped key is an error
 that names the valid ones. The defaults here are the paper's recipe (MODEL_FACTS.md,
 "Fusion, loss, training"); a config file only says what differs.
@@ -55,6 +60,10 @@ class _Section(BaseModel):
 
 class DataConfig(_Section):
     ann_file: str = Field(..., description="PYSKL annotation pickle (split + annotations)")
+    synth_recipe: str | None = Field(
+        None, description="the python -m train.synth recipe (YAML, train/synth/recipes/) that "
+        "makes ann_file; fit says how to make a missing ann_file with it and warns when the "
+        "generator.json beside ann_file records other settings")
     video_root: str | None = Field(None, description="folder of the videos the keypoints came "
                                    "from (needed by the rgb and joint phases); a clip's video is "
                                    "its 'filename' key, else frame_dir + one of video_suffixes")
@@ -93,6 +102,10 @@ class DataConfig(_Section):
     def _reduce(self) -> DataConfig:
         if 48 % self.reduce_time or 56 % self.reduce_space:
             raise ValueError("reduce_time must divide 48 and reduce_space must divide 56")
+        if self.synth_recipe is not None and Path(self.synth_recipe).suffix not in (".yaml",
+                                                                                    ".yml"):
+            raise ValueError(f"synth_recipe must be a train.synth recipe (.yaml), got "
+                             f"{self.synth_recipe!r}")
         return self
 
 

@@ -56,9 +56,9 @@ from train.phases import (
     trained_module,
 )
 from train.precision import resolve_precision
-from train.pyskl import load_pyskl
+from train.pyskl import DatasetError, load_pyskl
 
-__all__ = ["FitResult", "Trainer"]
+__all__ = ["FitResult", "Trainer", "check_synth_recipe"]
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,7 @@ class Trainer:
 
     def _build_data(self) -> None:
         cfg = self.cfg
+        check_synth_recipe(cfg, warn=self.dist.is_main)
         data = load_pyskl(cfg.data.ann_file)
         self.class_names = resolve_class_names(cfg, data)
         self.train_set = build_dataset(cfg, data, cfg.data.train_split, self.phase, train=True)
@@ -553,3 +554,28 @@ class Trainer:
         self.save()
         if self.cfg.runtime.keep_every and self.epoch % self.cfg.runtime.keep_every == 0:
             self.save(f"epoch_{self.epoch:03d}.pt")
+
+
+def check_synth_recipe(cfg: TrainConfig, *, warn: bool = True) -> None:
+    """``data.synth_recipe``: a missing ``ann_file`` is an error that gives the command
+    that makes it; a data set whose ``generator.json`` records other settings than the
+    recipe's is a warning (a ``--set data.ann_file=...`` may mean it)."""
+    recipe = cfg.data.synth_recipe
+    if recipe is None:
+        return
+    ann = Path(cfg.data.ann_file)
+    if not ann.is_file():
+        raise DatasetError(f"annotation file {ann} does not exist; make it with "
+                           f"python -m train.synth --recipe {recipe} --out {ann.parent}")
+    if not warn:
+        return
+    from train.synth.recipe import RecipeError, check_data
+
+    try:
+        differences = check_data(recipe, ann)
+    except RecipeError as exc:
+        log.warning("data.synth_recipe: %s", exc)
+        return
+    if differences:
+        log.warning("%s was not made by the recipe %s: %s", ann, recipe,
+                    "; ".join(differences))

@@ -10,7 +10,7 @@ Output folder::
     annotations.pkl   {"split": {"train": [...], "val": [...]}, "annotations": [...],
                        "class_names": [...]}  (class_names: ignored by PYSKL)
     classes.json      class names, index = label
-    generator.json    every parameter, the seed, counts, the noise profile's hash
+    generator.json    every parameter, the seed, counts, the noise profile's hash, the recipe
     clips.jsonl       per clip: variant, subject, camera, event frames, noise drawn
     videos/<frame_dir>.mp4   (unless --no-video)
 """
@@ -391,8 +391,10 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def generate_dataset(cfg: SynthConfig, out: Path) -> dict[str, Any]:
-    """Write the data set to ``out`` (see the module docstring); returns the summary."""
+def generate_dataset(cfg: SynthConfig, out: Path,
+                     recipe: dict[str, str] | None = None) -> dict[str, Any]:
+    """Write the data set to ``out`` (see the module docstring); returns the summary.
+    ``recipe``: the recipe file it was made from (name, sha256), for ``generator.json``."""
     out.mkdir(parents=True, exist_ok=True)
     if cfg.video:
         (out / "videos").mkdir(exist_ok=True)
@@ -422,6 +424,7 @@ def generate_dataset(cfg: SynthConfig, out: Path) -> dict[str, Any]:
         "counts": counts,
         "split": {k: len(v) for k, v in split.items()},
         "val_subjects": sorted(val_subjects(cfg)),
+        "recipe": recipe,
         "keypoint_format": "COCO-17 pixels (x, y), scores 0-1; 0/0 where the tracker "
                            "lost the person; M=1",
     }

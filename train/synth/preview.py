@@ -7,7 +7,7 @@ below 0.3 hollow; a red frame marks the labelled event's frames.
 
 Usage::
 
-    python -m train.synth.preview --out /tmp/synth_sheet.png [--clips-per-class 2]
+    python -m train.synth.preview --out work_dirs/synth_sheet.png [--clips-per-class 2]
         [--columns 6] [--seed 0] [--classes falling walking] [--no-video]
 """
 
