@@ -263,14 +263,40 @@ def cached_pose(p: Pipeline, table: dict[Any, Any]) -> None:
 
 class HeldVideoSource(VideoFileSource):
     """A video file whose first frame is shown ``before`` s longer and its last ``after`` s
-    longer (at the file's frame rate), as a camera keeps showing a still room."""
+    longer (at the file's frame rate), as a camera keeps showing a still room.
 
-    def __init__(self, text: str, *, before: float, after: float) -> None:
+    ``distant`` < 1: every frame is put, at its own resolution, in the middle of a plain
+    picture ``1 / distant`` times as wide and high (its mean colour): the same person, as
+    small in the picture as a wide or far camera would show them.
+    """
+
+    def __init__(self, text: str, *, before: float, after: float,
+                 distant: float = 1.0) -> None:
         super().__init__(parse_source(text), realtime=False)
         self.before = before
         self.after = after
+        self.distant = distant
+        if distant < 1.0:
+            w, h = self.size
+            self.size = (round(w / distant), round(h / distant))
+
+    def _place(self, frame: SourceFrame) -> SourceFrame:
+        if self.distant >= 1.0 or frame.image is None:
+            return frame
+        img = frame.image
+        h, w = img.shape[:2]
+        cw, ch = self.size
+        canvas = np.empty((ch, cw, 3), np.uint8)
+        canvas[:] = img.reshape(-1, 3).mean(axis=0).astype(np.uint8)
+        y0, x0 = (ch - h) // 2, (cw - w) // 2
+        canvas[y0:y0 + h, x0:x0 + w] = img
+        return dataclasses.replace(frame, image=canvas, size=self.size)
 
     def frames(self) -> Iterator[SourceFrame]:
+        for frame in self._held_frames():
+            yield self._place(frame)
+
+    def _held_frames(self) -> Iterator[SourceFrame]:
         period = 1.0 / self.fps
         n_before = round(self.before * self.fps)
         shift = n_before * period
@@ -305,6 +331,7 @@ class Settings:
     overrides: list[str]
     cache: Cache
     clips: list[str]
+    distant: float = 1.0
 
     def wanted(self, name: str) -> bool:
         return not self.clips or any(c in name for c in self.clips)
@@ -352,10 +379,12 @@ def section_dev(s: Settings) -> list[ClipOutcome] | str:
                  GROUP_FLOOR if name in FLOOR_ON_PURPOSE else GROUP_ADL)
         pose_key = "pose-" + _digest(entry.get("sha256") or _sha256(path), s.hold_before,
                                      s.hold_after, cfg.pose.model_dump(),
-                                     cfg.window.sample_rate_hz, str(s.model.name))
+                                     cfg.window.sample_rate_hz, str(s.model.name),
+                                     *([s.distant] if s.distant < 1.0 else []))
 
         def held(text: str) -> HeldVideoSource:
-            return HeldVideoSource(text, before=s.hold_before, after=s.hold_after)
+            return HeldVideoSource(text, before=s.hold_before, after=s.hold_after,
+                                   distant=s.distant)
 
         t0 = time.monotonic()
         res = _replay_cached(str(path), s, pose_key, held)
@@ -461,8 +490,10 @@ def summarise(outcomes: Sequence[ClipOutcome]) -> dict[str, Any]:
 def print_report(outcomes: Sequence[ClipOutcome], summary: dict[str, Any],
                  s: Settings) -> None:
     print(f"\nFall alerts through the whole pipeline; clips held {s.hold_before:g} s on their "
-          f"first frame and {s.hold_after:g} s on their last; caught = a critical fall alert "
-          f"from {EARLY_S:g} s before to {MAX_DELAY_S:g} s after reaching the floor")
+          f"first frame and {s.hold_after:g} s on their last"
+          + (f", shown {s.distant:g} times as large in a wider picture" if s.distant < 1 else "")
+          + f"; caught = a critical fall alert from {EARLY_S:g} s before to {MAX_DELAY_S:g} s "
+          "after reaching the floor")
     rows = []
     for g, v in summary.items():
         if g == "daily_living":
@@ -504,6 +535,10 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds the first frame is held (default 3)")
     ap.add_argument("--hold-after", type=float, default=4.0,
                     help="seconds the last frame is held (default 4)")
+    ap.add_argument("--distant", type=float, default=1.0,
+                    help="dev clips: each frame in the middle of a plain picture 1/DISTANT "
+                    "times as large (0.35: people as small as in a ceiling-corner CCTV "
+                    "view); default 1, the clips as they are")
     ap.add_argument("--clips", nargs="+", default=[],
                     help="only clips whose name contains one of these")
     ap.add_argument("--set", dest="overrides", action="append", default=[],
@@ -523,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
     s = Settings(args.model, args.data, args.hold_before, args.hold_after,
                  # one backend for every run: the cached outputs are that backend's
                  ["model.backend=onnxruntime", *args.overrides],
-                 Cache(None if args.no_cache else args.cache), args.clips)
+                 Cache(None if args.no_cache else args.cache), args.clips, args.distant)
     outcomes: list[ClipOutcome] = []
     skipped: dict[str, str] = {}
     t0 = time.monotonic()
@@ -544,6 +579,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({
             "model": str(args.model.name), "hold_before_s": s.hold_before,
+            "distant": s.distant,
             "hold_after_s": s.hold_after, "early_s": EARLY_S, "max_delay_s": MAX_DELAY_S,
             "overrides": args.overrides, "skipped": skipped, "summary": summary,
             "clips": [o.to_json() for o in outcomes]}, indent=1))

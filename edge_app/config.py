@@ -76,6 +76,22 @@ class TrackConfig(_Section):
                                 "person only when at least this share as confident")
 
 
+class ZoomConfig(_Section):
+    enabled: bool = Field(True, description="look again, closer, at a small or lost person: "
+                          "the pose model on an enlarged region around them, or on one tile "
+                          "of the frame at a time while nobody is seen (edge_app.zoom)")
+    min_height: float = Field(0.3, gt=0, le=1, description="a person less tall than this "
+                              "share of the picture is small")
+    margin: float = Field(0.75, ge=0, le=5, description="the region is (1 + 2 x margin) "
+                          "times the person's box, square")
+    keep_s: float = Field(2.0, ge=0, le=30, description="look where the person was last "
+                          "seen for this long (s)")
+    search_every: int = Field(3, ge=0, le=100, description="with nobody seen, look at one "
+                              "of 9 half-size tiles every this many pose calls (0: never)")
+    side: int = Field(256, ge=96, le=1024, description="the region is resized to this "
+                      "longer side (pixels)")
+
+
 class PoseConfig(_Section):
     model_path: str = Field("", description="MediaPipe PoseLandmarker .task; empty = bundled")
     num_poses: int = Field(1, ge=1, le=8, description="persons tracked at once")
@@ -85,6 +101,7 @@ class PoseConfig(_Section):
     max_side: int = Field(640, ge=64, description="frames are downscaled so their longer side "
                           "is at most this before pose estimation (pixels)")
     track: TrackConfig = Field(default_factory=TrackConfig)
+    zoom: ZoomConfig = Field(default_factory=ZoomConfig)
 
 
 class WindowConfig(_Section):

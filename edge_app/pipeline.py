@@ -229,12 +229,8 @@ class Pipeline:
                          "trained_streams"))
         self.source = self.open_source(self.source_text)
         if not isinstance(self.source, KeypointReplaySource):
-            p = self.cfg.pose
-            self._pose = PoseTracker(
-                self.cfg.resolved_pose_model_path(), num_poses=p.num_poses,
-                min_detection_confidence=p.min_detection_confidence,
-                min_presence_confidence=p.min_presence_confidence,
-                min_tracking_confidence=p.min_tracking_confidence, max_side=p.max_side)
+            self._pose = PoseTracker.from_config(self.cfg.pose,
+                                                 self.cfg.resolved_pose_model_path())
         self._worker = InferenceWorker(self._handle_job)  # type: ignore[arg-type]
         self._thread = threading.Thread(target=self._run, name="pipeline", daemon=True)
         self._status_thread = threading.Thread(target=self._status_loop, name="status",

@@ -253,17 +253,15 @@ def extract_dataset(
         raise ExtractError(f"labels {unknown} are not among the class names {names}")
     model = model_path or DEFAULT_POSE_MODEL
     pcfg = pose or PoseConfig()
-    thresholds = {"min_detection_confidence": pcfg.min_detection_confidence,
-                  "min_presence_confidence": pcfg.min_presence_confidence,
-                  "min_tracking_confidence": pcfg.min_tracking_confidence}
-    PoseTracker(model, num_poses=num_poses, max_side=max_side, **thresholds).close()  # early
+
+    def factory() -> PoseTracker:  # the edge's thresholds and zoom: the same keypoints
+        return PoseTracker.from_config(pcfg, model, num_poses=num_poses, max_side=max_side)
+
+    factory().close()  # a bad pose model fails here, before any work
     keys = [i.key for i in items]
     if len(set(keys)) != len(keys):
         dup = next(k for k in keys if keys.count(k) > 1)
         raise ExtractError(f"clip {dup!r} is listed twice")
-
-    def factory() -> PoseTracker:
-        return PoseTracker(model, num_poses=num_poses, max_side=max_side, **thresholds)
 
     parts = out.with_name(out.name + ".parts")
     parts.mkdir(parents=True, exist_ok=True)
