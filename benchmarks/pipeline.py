@@ -1,12 +1,14 @@
 """Whole-pipeline speed on real video: per-stage latency, drops, real-time factor.
 
     python benchmarks/pipeline.py [--seconds 60] [--model FILE.onnx] [--modes fast realtime]
+        [--variant NAME KEY=VALUE[,KEY=VALUE...] ...]
 
 Runs the edge pipeline (decode -> MediaPipe pose -> windows -> EPAM-Net) on
 (a) the bundled demo video (768x432, 10 fps) and (b) a 30 fps 1280x720 video made from
 it by resizing and frame repetition (cached in /tmp). Real-time factor = wall time /
 video duration (<= 1.0: keeps up). Decision latency = end of a window (its last
-sample taken) -> its probabilities delivered to the sinks.
+sample taken) -> its probabilities delivered to the sinks. ``--variant`` adds runs with
+config overrides, in the same process (e.g. ``--variant no-zoom pose.zoom.enabled=false``).
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ def make_720p30(src: Path, out: Path, seconds: float) -> Path:
     return out
 
 
-def run_once(video: Path, model: Path, seconds: float, realtime: bool) -> dict[str, object]:
-    cfg = load_config(overrides=["logging.level=WARNING"])
+def run_once(video: Path, model: Path, seconds: float, realtime: bool,
+             overrides: list[str] | None = None) -> dict[str, object]:
+    cfg = load_config(overrides=["logging.level=WARNING", *(overrides or [])])
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EPAM_DATA_DIR"] = tmp
         p = Pipeline(cfg, source=str(video), model_path=model, realtime=realtime,
@@ -73,6 +76,7 @@ def run_once(video: Path, model: Path, seconds: float, realtime: bool) -> dict[s
         "frames": st.frames, "windows": st.windows, "skipped": st.skipped_windows,
         "skipped_samples": st.skipped_samples, "rtf": wall / duration if duration else 0.0,
         "decision": st.max_decision_ms, "duration": duration, "provider": p.runner.providers[0],
+        "pose_calls": st.pose_calls, "zoom_calls": st.zoom_calls,
     }
 
 
@@ -81,23 +85,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of each video")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--modes", nargs="+", default=["fast"], choices=["fast", "realtime"])
+    parser.add_argument("--variant", nargs=2, action="append", default=[],
+                        metavar=("NAME", "OVERRIDES"),
+                        help="also run with these comma-separated config overrides")
     args = parser.parse_args(argv)
+    variants: list[tuple[str, list[str]]] = [("default", [])] + [
+        (name, [o for o in sets.split(",") if o]) for name, sets in args.variant]
     logging.basicConfig(level=logging.WARNING)
     hd = make_720p30(DEFAULT_VIDEO, Path(tempfile.gettempdir()) / "epam_bench_720p30.mp4",
                      args.seconds)
     rows = []
     for video in (DEFAULT_VIDEO, hd):
         for mode in args.modes:
-            r = run_once(video, args.model, args.seconds, mode == "realtime")
-            rows.append([r["video"], r["mode"], f"{r['decode']:.1f}", f"{r['pose']:.1f}",
-                         f"{r['window']:.1f}", f"{r['inference']:.0f}", r["frames"],
-                         r["windows"], r["skipped"], f"{r['rtf']:.2f}", f"{r['decision']:.0f}"])
+            for name, overrides in variants:
+                r = run_once(video, args.model, args.seconds, mode == "realtime", overrides)
+                rows.append([r["video"], r["mode"], name, f"{r['decode']:.1f}",
+                             f"{r['pose']:.1f}", r["pose_calls"], r["zoom_calls"],
+                             f"{r['window']:.1f}", f"{r['inference']:.0f}", r["frames"],
+                             r["windows"], r["skipped"], f"{r['rtf']:.2f}",
+                             f"{r['decision']:.0f}"])
     print(f"Edge pipeline, {args.seconds:.0f} s of each video, 15 samples/s, stride 8, "
           f"model {args.model.name} on {r['provider']}, {os.cpu_count()} CPUs")
-    print("stage columns: mean ms per call (decode per decoded frame, pose per pose call, "
-          "window build and inference per window)")
-    print_table(["video", "mode", "decode", "pose", "window", "infer", "frames", "windows",
-                 "skipped", "RT factor", "max decision ms"], rows)
+    print("stage columns: mean ms per call (decode per decoded frame, pose per pose call "
+          "with its zoom, if any; window build and inference per window)")
+    print_table(["video", "mode", "config", "decode", "pose", "pose calls", "zoom calls",
+                 "window", "infer", "frames", "windows", "skipped", "RT factor",
+                 "max decision ms"], rows)
     return 0
 
 

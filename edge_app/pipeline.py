@@ -68,6 +68,7 @@ class PipelineStats:
     inference_ms: float = 0.0
     decision_ms: float = 0.0  # window end (wall) -> result delivered
     max_decision_ms: float = 0.0
+    zoom_calls: int = 0  # pose calls that looked again at a region (edge_app.zoom)
     started_wall: float = field(default_factory=time.monotonic)
     source_time: float = 0.0
     totals: dict[str, float] = field(default_factory=lambda: {
@@ -279,6 +280,7 @@ class Pipeline:
         if self.source is not None:
             self.source.close()
         if self._pose is not None:
+            self.stats.zoom_calls = self._pose.zoom_calls
             self._pose.close()
             self._pose = None
         self.finished.set()

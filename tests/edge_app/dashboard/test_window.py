@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -326,3 +327,28 @@ def test_readable_at_720p_and_scales_for_4k(make_window: MakeWindow, store: Even
     w.zoom(2.0)
     QTest.qWait(50)
     assert w.now_panel.activity.fontInfo().pixelSize() >= 1.8 * small
+
+
+def test_a_recovered_fall_is_a_warning_in_words_and_counted_apart(
+        make_window: MakeWindow, store: EventStore, tmp_path: Path) -> None:
+    """The engine's 'fell and got up' (rule recovered_fall): a warning banner that says
+    so, and today's summary counts it beside the falls, not as one."""
+    p = FakePipeline(store)
+    w = make_window(p)
+    now = time.time()
+    for kind, end in (("new", None), ("end", 16.0)):
+        ev = Event(kind, "rec-1", "fell and got up", "warning", 0.8, 12.0, end, "demo",  # type: ignore[arg-type]
+                   "recovered_fall", now)
+        _in_thread(lambda ev=ev: p.emit(ev)).join()
+    assert wait_until(lambda: w.banner.shown is not None)
+    assert w.banner.property("level") == "warning"
+    assert w.banner.title.text() == "WARNING: Fell and got up"
+    w.reload()
+    assert w.describe()["summary"]["falls"] == "1 got up"
+    w.resize(1280, 720)
+    QTest.qWait(50)
+    w.grab().save(str(tmp_path / "recovered.png"))
+    if (out := os.environ.get("EPAM_SCREENSHOT_DIR")):
+        w.grab().save(str(Path(out) / "dashboard-recovered-fall.png"))
+    img = QImage(str(tmp_path / "recovered.png"))
+    assert img.width() > 0 and img.height() > 0
