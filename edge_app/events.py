@@ -159,6 +159,8 @@ class EventEngine:
         self.posture: BodyPosture | None = None
         self._descent: deque[tuple[float, float]] = deque(maxlen=256)
         self._deliberate = False  # a controlled descent: no fall until up again
+        self._resolved = False  # a candidate just ended (recovered, dismissed): the next
+        # one waits until the model no longer sees the person down at all
         self.last_up: float | None = None  # last window with the person neither down nor lying
         self.long_lie: _Incident | None = None
         self.no_person: _Incident | None = None
@@ -361,6 +363,7 @@ class EventEngine:
                                       if n in self.index), default=0.0)))
         if not stays_down:
             self._deliberate = False
+            self._resolved = False
         # up again: the model no longer sees the person down and, when the posture is
         # known, the body is upright (standing, or seated with the feet on the floor)
         posture = self.posture
@@ -390,7 +393,7 @@ class EventEngine:
         fall_rule = self.fall.rule
         fall_label = self.fall_labels[0] if self.fall_labels else "falling"
         lie_label = self.lying_labels[0] if self.lying_labels else fall_label
-        if t < self.fall.cooldown_until:
+        if t < self.fall.cooldown_until or self._resolved:
             self.fall.candidate = None
             return None
         if sudden_fall and self._may_open(fall_label, t) and self._may_open(lie_label, t):
@@ -451,6 +454,7 @@ class EventEngine:
             ph.down_windows += 1
         if up:
             self.phase = None
+            self._resolved = True
             if ph.possible is not None:
                 self._close(ph.possible, t)
             if fc.recovered_fall and ph.down_windows > 0:

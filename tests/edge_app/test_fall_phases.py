@@ -184,3 +184,21 @@ def test_flush_ends_a_pending_possible_fall_and_sends_no_critical() -> None:
     assert eng.open_incidents() == []
     assert [e.type for e in _of(out, "possible_fall")] == ["new", "end"]
     assert not _of(out, "fall")
+
+
+def test_one_recovered_fall_per_episode_not_one_per_window() -> None:
+    """Up again by the posture while the model still gives 'falling' some weight: the
+    next candidate waits until the model no longer sees the person down at all."""
+    eng, out = _engine()
+    t = _run(eng, [*WALK, (_probs(falling=0.9), DOWN)])
+    # up (upright, top class standing up) with falling still at 0.45 for a while, and a
+    # pose that flickers between upright and down
+    getting_up = _probs(standing_up=0.5, falling=0.45)
+    t = _run(eng, [(getting_up, UPRIGHT), (getting_up, DOWN)] * 4, t0=t)
+    assert [e.type for e in _of(out, "recovered_fall")] == ["new", "end"]
+    assert not _of(out, "fall")
+    # really up, then a new fall: a new candidate
+    t = _run(eng, [(_probs(walking=0.9), UPRIGHT)] * 2, t0=t)
+    _run(eng, [(_probs(falling=0.9), DOWN)] + [(_probs(lying_on_the_floor=0.9), DOWN)] * 5,
+         t0=t)
+    assert [e.type for e in _of(out, "fall")] == ["new"]
