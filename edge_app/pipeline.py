@@ -120,6 +120,8 @@ class Pipeline:
         self.max_seconds = max_seconds
         self.store = EventStore(cfg.resolved_store_path())
         self.store.close_dangling()
+        self._next_prune = 0.0  # store.retention_days: at start, then once a day
+        self._prune_store()
         self._sinks: list[Sink] = [StoreSink(self.store), LogSink()]
         if events_out is not None:
             self._sinks.append(JsonlSink(events_out))
@@ -610,7 +612,24 @@ class Pipeline:
                 return f"disconnected ({err})" if err else "connecting"
         return "off"
 
+    def _prune_store(self) -> None:
+        """History older than ``store.retention_days`` leaves the event store (at start,
+        then once a day: months in a home must not fill the disk)."""
+        now = time.monotonic()
+        if now < self._next_prune:
+            return
+        self._next_prune = now + 86400.0
+        try:
+            n = self.store.prune(self.cfg.store.retention_days)
+        except Exception as exc:  # a store problem must not stop the monitoring
+            log.error("could not prune the event store: %s", exc)
+            return
+        if n:
+            log.info("event store: %d incidents older than %d days removed", n,
+                     self.cfg.store.retention_days)
+
     def _status_loop(self) -> None:
         while not self.finished.wait(1.0):
+            self._prune_store()
             self._broadcast("on_status", self.status())
         self._broadcast("on_status", self.status())

@@ -36,3 +36,35 @@ def test_dangling_incidents_are_closed_at_start(tmp_path: Path) -> None:
     store.record(_ev("new", "b", 2.0, level="info"))
     assert store.close_dangling() == 1
     assert store.incidents(open_only=True) == []
+
+
+def test_the_pipeline_applies_store_retention_at_start(tmp_path: Path) -> None:
+    """store.retention_days is applied (history older than it leaves the store)."""
+    import time
+
+    from edge_app.config import load_config
+    from edge_app.pipeline import Pipeline
+    from tests.edge_app.conftest import DEMO_VIDEO
+
+    db = tmp_path / "events.db"
+    store = EventStore(db)
+    now = time.time()
+    old = Event("new", "old", "walking", "info", 0.8, 1.0, None, "cam", "activity",
+                now - 40 * 86400)
+    store.record(old)
+    store.record(Event("end", "old", "walking", "info", 0.8, 1.0, 2.0, "cam", "activity",
+                       now - 40 * 86400))
+    store.record(Event("new", "recent", "walking", "info", 0.8, 1.0, None, "cam", "activity",
+                       now - 86400))
+    store.record(Event("end", "recent", "walking", "info", 0.8, 1.0, 2.0, "cam", "activity",
+                       now - 86400))
+    store.close()
+    cfg = load_config(overrides=[f"store.path={db}", "store.retention_days=30",
+                                 "mqtt.enabled=false", "model.backend=onnxruntime"])
+    p = Pipeline(cfg, source=str(DEMO_VIDEO))
+    try:
+        assert p.store.get("old") is None
+        assert p.store.get("recent") is not None
+        assert p.store.messages("old") == []
+    finally:
+        p.stop()
