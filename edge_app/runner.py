@@ -151,6 +151,14 @@ class ModelRunner:
                 self.session.get_modelmeta().custom_metadata_map)
         except ValueError as exc:
             raise ModelError(f"model file {self.path}: {exc}") from exc
+        for out in self.session.get_outputs():
+            width = out.shape[-1] if out.shape else None
+            if isinstance(width, int) and width != self.metadata.num_classes:
+                raise ModelError(
+                    f"model file {self.path}: output {out.name} gives {width} scores but its "
+                    f"metadata names {self.metadata.num_classes} classes "
+                    f"({', '.join(self.metadata.class_names)}); export it again with its "
+                    "own class list (python -m deploy.export)")
         self.providers = list(self.session.get_providers())
         self._pose_session: object | None = None
         self._model_bytes = data

@@ -38,6 +38,24 @@ def test_bad_model_files_are_clear_errors(tmp_path: Path, random_model: Path) ->
         ModelRunner(truncated)
 
 
+def test_a_model_whose_outputs_do_not_match_its_class_names_is_refused(
+        tmp_path: Path, random_model: Path) -> None:
+    """Five names for eight scores: refused at load with both counts, not an IndexError
+    on every window while the app reports itself healthy."""
+    import json
+
+    import onnx
+
+    m = onnx.load(str(random_model))
+    for prop in m.metadata_props:
+        if prop.key == "class_names":
+            prop.value = json.dumps(list(ADL_CLASSES[:5]))
+    bad = tmp_path / "five_names.onnx"
+    onnx.save(m, str(bad))
+    with pytest.raises(ModelError, match=r"gives 8 scores but its metadata names 5 classes"):
+        ModelRunner(bad)
+
+
 def test_provider_choice() -> None:
     avail = ["CUDAExecutionProvider", "CPUExecutionProvider"]
     assert choose_providers(["tensorrt", "cuda", "cpu"], avail) == avail
