@@ -238,6 +238,15 @@ class KeypointReplaySource(Source):
                 "keypoint" not in annos[0]):
             raise SourceError(f"keypoint file {path} is not a PYSKL annotation pickle (needs a "
                               "list of annotations with 'keypoint' [M,T,17,2])")
+        usable = [a for a in annos if isinstance(a, dict) and _replay_arrays(a) is not None]
+        if not usable:
+            first = annos[0] if isinstance(annos[0], dict) else {}
+            shape = np.asarray(first.get("keypoint", ()), dtype=object).shape
+            raise SourceError(
+                f"keypoint file {path}: no annotation has COCO-17 keypoints (the first has "
+                f"shape {shape}; needed (M, T, 17, 2) with keypoint_score (M, T, 17), or "
+                "(M, T, 17, 3) with the score last). Convert other skeletons (33 MediaPipe "
+                "or 25 Kinect joints) to COCO-17 first (python -m train.convert ...)")
         self.annotations: list[dict[str, Any]] = annos
         self.realtime = realtime
         self._stop = stop or threading.Event()
@@ -250,14 +259,13 @@ class KeypointReplaySource(Source):
         t0 = 0.0
         index = 0
         for anno in self.annotations:
-            kp = np.asarray(anno["keypoint"], dtype=np.float32)
-            if kp.ndim != 4 or kp.shape[2] != NUM_KEYPOINTS:
-                log.warning("skipping annotation %s: keypoint shape %s is not (M,T,17,2)",
-                            anno.get("frame_dir"), kp.shape)
+            arrays = _replay_arrays(anno)
+            if arrays is None:
+                log.warning("skipping annotation %s: keypoint shape %s is not (M,T,17,2) or "
+                            "(M,T,17,3)", anno.get("frame_dir"),
+                            np.asarray(anno.get("keypoint", ()), dtype=object).shape)
                 continue
-            sc = anno.get("keypoint_score")
-            scores = (np.asarray(sc, dtype=np.float32) if sc is not None
-                      else np.ones(kp.shape[:3], dtype=np.float32))
+            kp, scores = arrays
             fps = float(anno.get("fps", 30.0))
             h, w = anno.get("img_shape", (self.size[1], self.size[0]))
             for t_idx in range(kp.shape[1]):
@@ -271,6 +279,28 @@ class KeypointReplaySource(Source):
                 yield SourceFrame(None, t, index, (int(w), int(h)), kp[:, t_idx], scores[:, t_idx])
                 index += 1
             t0 += kp.shape[1] / fps
+
+
+def _replay_arrays(anno: dict[str, Any]
+                   ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32]] | None:
+    """``(keypoints (M,T,17,2), scores (M,T,17))`` of one PYSKL annotation, or None when
+    its shapes are not COCO-17 (``(M,T,17,3)`` carries the score in its last channel)."""
+    try:
+        kp = np.asarray(anno.get("keypoint"), dtype=np.float32)
+    except (TypeError, ValueError):
+        return None
+    if kp.ndim != 4 or kp.shape[2] != NUM_KEYPOINTS or kp.shape[3] not in (2, 3):
+        return None
+    sc = anno.get("keypoint_score")
+    if kp.shape[3] == 3:
+        scores = kp[..., 2] if sc is None else np.asarray(sc, dtype=np.float32)
+        kp = kp[..., :2]
+    else:
+        scores = (np.asarray(sc, dtype=np.float32) if sc is not None
+                  else np.ones(kp.shape[:3], dtype=np.float32))
+    if scores.shape != kp.shape[:3]:
+        return None
+    return np.ascontiguousarray(kp), np.ascontiguousarray(scores, dtype=np.float32)
 
 
 # --------------------------------------------------------------------------- live

@@ -100,6 +100,27 @@ def test_keypoint_replay(tmp_path: Path) -> None:
         open_source(str(path), realtime=False)
 
 
+def test_keypoint_replay_shapes(tmp_path: Path) -> None:
+    """(M,T,17,3) carries the score last; 33 MediaPipe joints are a clear error, not a run
+    that processes nothing."""
+    rng = np.random.default_rng(1)
+    kp3 = np.concatenate([rng.uniform(0, 100, (1, 4, 17, 2)), np.full((1, 4, 17, 1), 0.7)],
+                         axis=-1).astype(np.float32)
+    path = tmp_path / "k3.pkl"
+    path.write_bytes(pickle.dumps({"annotations": [
+        {"frame_dir": "a", "keypoint": kp3, "img_shape": (240, 320), "fps": 10}]}))
+    frames = list(open_source(str(path), realtime=False).frames())
+    assert len(frames) == 4
+    assert frames[0].keypoints is not None and frames[0].keypoints.shape == (1, 17, 2)
+    np.testing.assert_array_equal(frames[2].keypoints, kp3[:, 2, :, :2])
+    assert frames[0].scores is not None and np.allclose(frames[0].scores, 0.7)
+    mp33 = tmp_path / "k33.pkl"
+    mp33.write_bytes(pickle.dumps({"annotations": [
+        {"frame_dir": "a", "keypoint": rng.uniform(0, 1, (1, 4, 33, 2)), "fps": 10}]}))
+    with pytest.raises(SourceError, match=r"no annotation has COCO-17 keypoints.*\(1, 4, 33, 2\)"):
+        open_source(str(mp33), realtime=False)
+
+
 class _FakeCap:
     """A camera that gives ``n`` frames, then fails (unplugged)."""
 
