@@ -348,6 +348,9 @@ class LiveSource(Source):
             cap.release()
             raise SourceError(self._open_error(read=True))
         self._cap = cap
+        self._release_lock = threading.Lock()
+        self._released = False
+        self.close_timeout_s = 5.0  # how long close() waits for the capture thread
         self.size = (int(frame.shape[1]), int(frame.shape[0]))
         self.connected = True
         self._thread = threading.Thread(target=self._run, name="capture", daemon=True)
@@ -383,7 +386,22 @@ class LiveSource(Source):
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         return cap
 
+    def _release(self) -> None:
+        """Release the device once, from whichever thread gets there first, never while
+        the capture thread is inside ``read()`` (OpenCV crashes then)."""
+        with self._release_lock:
+            if not self._released:
+                self._released = True
+                self._cap.release()
+
     def _run(self) -> None:
+        try:
+            self._read_loop()
+        finally:
+            if self._stop.is_set():
+                self._release()
+
+    def _read_loop(self) -> None:
         backoff = self._initial
         last_t = None
         while not self._stop.is_set():
@@ -406,14 +424,16 @@ class LiveSource(Source):
             if self.connected:
                 log.warning("%s stopped delivering frames; reconnecting", self.spec.describe())
             self.connected = False
-            self._cap.release()
+            self._release()
             while not self._stop.is_set():
                 self._stop.wait(backoff)
                 if self._stop.is_set():
                     return
                 cap = self._opener()
                 if cap is not None and cap.isOpened():
-                    self._cap = cap
+                    with self._release_lock:
+                        self._cap = cap
+                        self._released = False
                     self.connected = True
                     self.reconnects += 1
                     log.info("%s reconnected", self.spec.describe())
@@ -448,8 +468,15 @@ class LiveSource(Source):
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        self._thread.join(timeout=5.0)
-        self._cap.release()
+        self._thread.join(timeout=self.close_timeout_s)
+        if self._thread.is_alive():
+            # a stalled network stream: the thread is blocked in read(); releasing the
+            # capture under it crashes the process. It releases it when the read returns.
+            log.warning("%s: the capture thread is still blocked reading after %.0f s; the "
+                        "device is released when that read returns", self.spec.describe(),
+                        self.close_timeout_s)
+            return
+        self._release()
 
 
 def open_source(

@@ -165,3 +165,50 @@ def test_camera_that_disappears_and_comes_back() -> None:
         assert src.dropped > 0
     finally:
         src.close()
+
+
+class _StallingCap(_FakeCap):
+    """A network stream that stalls: after its first frames, read() blocks until
+    ``unblock`` is set; release() while a read is in progress is recorded (OpenCV
+    segfaults there)."""
+
+    def __init__(self) -> None:
+        super().__init__(3)
+        self.unblock = threading.Event()
+        self.reading = threading.Event()
+        self.released_while_reading = False
+        self.released = 0
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        if self.n > 0:
+            return super().read()
+        self.reading.set()
+        self.unblock.wait()
+        self.reading.clear()
+        return False, None
+
+    def release(self) -> None:
+        if self.reading.is_set():
+            self.released_while_reading = True
+        self.released += 1
+        super().release()
+
+
+def test_close_during_a_stalled_stream_never_releases_under_a_read() -> None:
+    cap = _StallingCap()
+    src = LiveSource(parse_source("rtsp://cam/stream"), opener=lambda: cap)
+    src.close_timeout_s = 0.3
+    assert cap.reading.wait(2.0)  # the capture thread is stuck in read()
+    t0 = time.monotonic()
+    src.close()
+    assert time.monotonic() - t0 < 2.0  # close() does not hang on the stalled read
+    assert cap.released == 0 and not cap.released_while_reading
+    cap.unblock.set()  # the read returns (the stream times out): the thread releases it
+    src._thread.join(2.0)
+    assert not src._thread.is_alive()
+    assert cap.released == 1 and not cap.released_while_reading
+    # a source whose thread ended is released by close() itself, once
+    cap2 = _FakeCap(10**6)
+    src2 = LiveSource(parse_source("0"), opener=lambda: cap2)
+    src2.close()
+    assert not cap2.opened
