@@ -80,8 +80,8 @@ class ZoomConfig(_Section):
     enabled: bool = Field(True, description="look again, closer, at a small or lost person: "
                           "the pose model on an enlarged region around them, or on one tile "
                           "of the frame at a time while nobody is seen (edge_app.zoom)")
-    min_height: float = Field(0.3, gt=0, le=1, description="a person less tall than this "
-                              "share of the picture is small")
+    min_height: float = Field(0.3, gt=0, le=1, description="a person whose box's longer "
+                              "side is less than this share of the picture's height is small")
     margin: float = Field(0.75, ge=0, le=5, description="the region is (1 + 2 x margin) "
                           "times the person's box, square")
     keep_s: float = Field(2.0, ge=0, le=30, description="look where the person was last "

@@ -47,8 +47,8 @@ class ZoomPlanner:
     """Decides, frame by frame, which region (if any) to look at again.
 
     Args:
-        min_height: a person whose box is less tall than this share of the frame's
-            height is small: look again around them.
+        min_height: a person whose box's longer side is less than this share of the
+            frame's height is small: look again around them.
         margin: the region is a square of side ``(1 + 2 * margin)`` times the box's
             longer side, centred on it (clipped to the frame).
         keep_s: how long after the person was last seen to look where they were.
@@ -76,7 +76,10 @@ class ZoomPlanner:
         self._last_seen = t
 
     def small(self, box: tuple[float, float, float, float], size: tuple[int, int]) -> bool:
-        return (box[3] - box[1]) < self.min_height * size[1]
+        """The body's longer side (its height standing, its length lying) is less than
+        ``min_height`` of the picture's height: a person lying across the picture is
+        not small, only low."""
+        return max(box[2] - box[0], box[3] - box[1]) < self.min_height * size[1]
 
     def around(self, box: tuple[float, float, float, float], size: tuple[int, int]
                ) -> Region | None:

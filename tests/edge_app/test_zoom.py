@@ -29,6 +29,8 @@ def test_a_small_person_gets_a_square_region_around_them_inside_the_frame() -> N
 def test_a_person_big_enough_needs_no_second_look() -> None:
     z = ZoomPlanner(min_height=0.3)
     assert z.plan((100.0, 20.0, 200.0, 340.0), SIZE, 0.0) is None
+    # lying across the picture: low, not small
+    assert z.plan((100.0, 300.0, 260.0, 340.0), SIZE, 1.0) is None
 
 
 def test_a_lost_person_is_looked_for_where_last_seen_for_keep_s_then_by_tiles() -> None:
