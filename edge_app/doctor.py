@@ -89,6 +89,19 @@ def _check_writable(path: Path) -> str | None:
     return None
 
 
+def _check_store(path: Path) -> str | None:
+    from edge_app.store import check_store_file
+
+    problems = check_store_file(path)
+    if problems:
+        return (f"event store {path} is damaged: {'; '.join(problems[:3])}. The app moves it "
+                f"aside (kept as {path.name}.corrupt-<time>) and starts a new one; to keep "
+                f"the history, stop the app and run: sqlite3 {path} '.recover' | sqlite3 "
+                f"{path.name}.recovered")
+    print(f"    {path}" + ("" if path.exists() else " (created at the first run)"))
+    return None
+
+
 def _check_display() -> str | None:
     try:
         from edge_app.dashboard import check_display
@@ -114,6 +127,7 @@ def run_doctor(cfg: AppConfig, *, source: str | None = None, model: Path | None 
     checks: list[Check] = [
         ("configuration", lambda: None, True),
         ("data directory", lambda: _check_writable(cfg.resolved_data_dir()), True),
+        ("event store", lambda: _check_store(cfg.resolved_store_path()), True),
         ("EPAM-Net model", lambda: _check_model(cfg, model or cfg.resolved_model_path()), True),
         ("pose model", lambda: _check_pose(cfg.resolved_pose_model_path()), True),
         ("source", lambda: _check_source(source or cfg.resolved_source()), True),

@@ -118,7 +118,7 @@ class Pipeline:
             realtime = cfg.source.mode == "realtime"
         self.realtime = realtime
         self.max_seconds = max_seconds
-        self.store = EventStore(cfg.resolved_store_path())
+        self.store = EventStore.open_checked(cfg.resolved_store_path())
         self.store.close_dangling()
         self._next_prune = 0.0  # store.retention_days: at start, then once a day
         self._prune_store()

@@ -161,6 +161,44 @@ class EventStore:
             )
             return cur.rowcount > 0
 
+    def problems(self) -> list[str]:
+        """What SQLite's ``quick_check`` finds wrong with the file (empty: sound)."""
+        try:
+            with self._lock:
+                rows = self._conn.execute("PRAGMA quick_check").fetchall()
+        except sqlite3.Error as exc:
+            return [str(exc)]
+        found = [str(r[0]) for r in rows]
+        return [] if found == ["ok"] else found
+
+    @classmethod
+    def open_checked(cls, path: str | Path) -> EventStore:
+        """Open the store at ``path``; a damaged file is moved aside (kept, never deleted:
+        ``<name>.corrupt-<time>``) and a new store started, with an error logged, so the
+        monitoring goes on and the old history can still be recovered."""
+        p = Path(path)
+        try:
+            store = cls(p)
+            problems = store.problems()
+        except StoreError as exc:
+            if not p.is_file():
+                raise
+            problems = [str(exc)]
+            store = None
+        if not problems:
+            return store  # type: ignore[return-value]
+        if store is not None:
+            store.close()
+        aside = p.with_name(f"{p.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+        for suffix in ("", "-wal", "-shm"):
+            part = Path(str(p) + suffix)
+            if part.exists():
+                part.replace(Path(str(aside) + suffix))
+        log.error("the event store %s is damaged (%s); moved it to %s and started a new one "
+                  "(sqlite3 %s '.recover' can get back what is readable)", p,
+                  "; ".join(problems[:3]), aside.name, aside.name)
+        return cls(p)
+
     def close_dangling(self, end_wall: float | None = None) -> int:
         """Close incidents left open by a crash (at start-up); returns how many."""
         now = end_wall if end_wall is not None else time.time()
@@ -238,3 +276,27 @@ class EventStore:
     def close(self) -> None:
         with self._lock, suppress(sqlite3.Error):
             self._conn.close()
+
+
+def check_store_file(path: str | Path) -> list[str]:
+    """Problems of the event store file at ``path``, read only (nothing is changed): empty
+    when it is sound or does not exist yet."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    try:
+        conn = sqlite3.connect(f"file:{p}?mode=ro", uri=True, timeout=5.0)
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+            tables = {r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'").fetchall()}
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return [f"{exc} (not an event store, or damaged)"]
+    found = [str(r[0]) for r in rows]
+    problems = [] if found == ["ok"] else found
+    if not problems and not {"incidents", "event_log"} <= tables:
+        problems.append(f"no incidents/event_log tables (tables: {sorted(tables)}): not an "
+                        "event store")
+    return problems

@@ -43,3 +43,41 @@ def test_doctor_reports_each_check(tmp_path: Path, random_model: Path) -> None:
     assert r.returncode == 0, out + r.stderr
     r = _run("doctor", "--source", "9", "--model", str(random_model), tmp=tmp_path)
     assert r.returncode == 1 and "[FAIL] source: camera 9" in r.stdout
+
+
+def test_doctor_and_the_app_notice_a_damaged_event_store(tmp_path: Path,
+                                                        random_model: Path) -> None:
+    """A garbage or page-corrupted events.db: doctor says so (not "all good"), and the
+    pipeline keeps the damaged file aside and monitors on with a new one."""
+    from edge_app.config import load_config
+    from edge_app.pipeline import Pipeline
+    from edge_app.store import EventStore, check_store_file
+    from edge_app.types import Event
+
+    data = tmp_path / "data"
+    data.mkdir()
+    db = data / "events.db"
+    db.write_bytes(b"this is not a database at all" * 200)
+    r = _run("doctor", "--model", str(random_model), tmp=tmp_path)
+    assert r.returncode == 1 and "[FAIL] event store" in r.stdout, r.stdout
+    assert "all good" not in r.stdout
+    # a real store with its pages overwritten in the middle
+    db.unlink()
+    store = EventStore(db)
+    for i in range(400):
+        store.record(Event("new", f"i{i}", "walking", "info", 0.5, float(i), None, "cam",
+                           "activity", 1000.0 + i))
+    store.close()
+    raw = bytearray(db.read_bytes())
+    raw[8192:16384] = b"\xff" * 8192
+    db.write_bytes(bytes(raw))
+    assert check_store_file(db)
+    cfg = load_config(overrides=[f"store.path={db}", "model.backend=onnxruntime"])
+    p = Pipeline(cfg, model_path=random_model)
+    try:
+        assert p.store.problems() == []
+        assert p.store.incidents() == []
+    finally:
+        p.stop()
+    kept = [f for f in data.iterdir() if f.name.startswith("events.db.corrupt-")]
+    assert kept and check_store_file(kept[0])  # the damaged file is kept, not deleted
