@@ -88,6 +88,7 @@ def _run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     if args.privacy:
         cfg.privacy.enabled = True
+    cfg.checked_data_dir()  # ConfigError: one clear line, before anything writes there
     setup_logging(cfg.logging.level, cfg.resolved_log_path(), max_bytes=cfg.logging.max_bytes,
                   backups=cfg.logging.backups)
     use_dash, why = _want_dashboard(args, cfg)

@@ -373,6 +373,22 @@ class AppConfig(_Section):
         base = self.data_dir or os.environ.get("EPAM_DATA_DIR", "")
         return Path(base).expanduser() if base else Path.home() / ".local/share/epam-edge"
 
+    def checked_data_dir(self) -> Path:
+        """The data directory, created if needed; ``ConfigError`` (one clear line) when it
+        cannot be created or written (a file in its place, no permission, read-only)."""
+        path = self.resolved_data_dir()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            probe = path / f".write-test-{os.getpid()}"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as exc:
+            why = exc.strerror or exc.__class__.__name__
+            raise ConfigError(f"the data directory {path} cannot be used ({why}): set data_dir "
+                              "in the config or $EPAM_DATA_DIR to a folder this user can "
+                              "write") from None
+        return path
+
     def resolved_store_path(self) -> Path:
         return Path(self.store.path).expanduser() if self.store.path else (
             self.resolved_data_dir() / "events.db")

@@ -81,3 +81,13 @@ def test_doctor_and_the_app_notice_a_damaged_event_store(tmp_path: Path,
         p.stop()
     kept = [f for f in data.iterdir() if f.name.startswith("events.db.corrupt-")]
     assert kept and check_store_file(kept[0])  # the damaged file is kept, not deleted
+
+
+def test_an_unusable_data_dir_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    for bad in (blocker, blocker / "below"):
+        r = _run("run", "--headless", "--set", f"data_dir={bad}", tmp=tmp_path)
+        assert r.returncode == 2, r.stderr
+        assert "data directory" in r.stderr and "cannot be used" in r.stderr
+        assert "Traceback" not in r.stderr + r.stdout
