@@ -424,7 +424,12 @@ class Pipeline:
             t0 = time.perf_counter()
             frame = source.latest(timeout=max(period, 0.5))
             if frame is None:
+                self._note_stall(source)
                 continue
+            if self._stalled_since is not None:
+                log.warning("%s: frames again after %.0f s without any", source.description,
+                            time.monotonic() - self._stalled_since)
+                self._stalled_since = None
             self.stats.add("decode", (time.perf_counter() - t0) * 1e3)
             self.stats.frames += 1
             if t_start is None:
@@ -435,6 +440,21 @@ class Pipeline:
                 self._stop.set()
                 return
             self._sample(ring, builder, frame, [frame.time])
+
+    STALL_S = 5.0  # a live source silent this long is logged (once per stall)
+    _stalled_since: float | None = None
+
+    def _note_stall(self, source: LiveSource) -> None:
+        """Log once when a live source has given no frame for ``STALL_S`` (a stream that
+        stalls without an error: the capture thread is blocked in its read)."""
+        last = source.last_frame_wall
+        if self._stalled_since is not None or last is None:
+            return
+        if time.monotonic() - last >= self.STALL_S:
+            self._stalled_since = last
+            log.warning("%s: no frame for %.0f s (stream stalled or camera gone); waiting "
+                        "for it%s", source.description, time.monotonic() - last,
+                        "" if source.connected else ", reconnecting")
 
     def _pose_of(self, frame: SourceFrame) -> PoseResult:
         if frame.keypoints is not None and frame.scores is not None:

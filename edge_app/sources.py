@@ -338,7 +338,8 @@ class LiveSource(Source):
         self.dropped = 0
         self.reconnects = 0
         self.connected = False
-        self.fps = 0.0
+        self._fps = 0.0
+        self.last_frame_wall: float | None = None  # time.monotonic() of the newest frame
         self._index = 0
         cap = self._opener()
         if cap is None or not cap.isOpened():
@@ -386,6 +387,20 @@ class LiveSource(Source):
             cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         return cap
 
+    STALE_S = 2.0  # no frame for this long: the rate shown is 0, not the last one
+
+    @property  # type: ignore[override]
+    def fps(self) -> float:
+        """Frames per second, 0 while no frame has come for ``STALE_S`` (an outage)."""
+        last = self.last_frame_wall
+        if last is None or time.monotonic() - last > self.STALE_S:
+            return 0.0
+        return self._fps
+
+    @fps.setter
+    def fps(self, value: float) -> None:
+        self._fps = value
+
     def _release(self) -> None:
         """Release the device once, from whichever thread gets there first, never while
         the capture thread is inside ``read()`` (OpenCV crashes then)."""
@@ -410,8 +425,9 @@ class LiveSource(Source):
                 now = time.time()
                 if last_t is not None and now > last_t:
                     inst = 1.0 / (now - last_t)
-                    self.fps = inst if self.fps == 0 else 0.9 * self.fps + 0.1 * inst
+                    self._fps = inst if self._fps == 0 else 0.9 * self._fps + 0.1 * inst
                 last_t = now
+                self.last_frame_wall = time.monotonic()
                 backoff = self._initial
                 with self._cond:
                     if not self._taken:

@@ -212,3 +212,30 @@ def test_close_during_a_stalled_stream_never_releases_under_a_read() -> None:
     src2 = LiveSource(parse_source("0"), opener=lambda: cap2)
     src2.close()
     assert not cap2.opened
+
+
+def test_a_stalled_stream_shows_0_fps_and_is_logged_once(
+        caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from edge_app.pipeline import Pipeline
+
+    cap = _StallingCap()
+    src = LiveSource(parse_source("rtsp://cam/stream"), opener=lambda: cap)
+    src.close_timeout_s = 0.3
+    try:
+        assert cap.reading.wait(2.0)
+        assert src.last_frame_wall is not None
+        src.STALE_S = 0.2
+        time.sleep(0.3)
+        assert src.fps == 0.0  # not the rate before the stall
+        p = Pipeline.__new__(Pipeline)  # only its stall note, no model or camera
+        p.STALL_S = 0.2
+        with caplog.at_level(logging.WARNING, logger="edge_app.pipeline"):
+            p._note_stall(src)
+            p._note_stall(src)
+        stalls = [r for r in caplog.records if "no frame for" in r.getMessage()]
+        assert len(stalls) == 1 and "rtsp://cam/stream" in stalls[0].getMessage()
+    finally:
+        src.close()
+        cap.unblock.set()
