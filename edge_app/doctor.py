@@ -31,13 +31,19 @@ def _check_model(cfg: AppConfig, path: Path) -> str | None:
 
 
 def _check_pose(path: Path) -> str | None:
+    from edge_app.platform import native_stderr_captured
     from edge_app.pose import PoseError, PoseTracker
 
-    try:
-        PoseTracker(path).close()
-    except PoseError as exc:
-        return str(exc)
-    return None
+    # MediaPipe's native log (about 50 lines per load) would bury the report
+    with native_stderr_captured() as chatter:
+        try:
+            PoseTracker(path).close()
+            problem = None
+        except PoseError as exc:
+            problem = str(exc)
+    if problem is not None and chatter:
+        print("    MediaPipe said: " + " | ".join(chatter[-3:]))
+    return problem
 
 
 def _check_source(text: str) -> str | None:
