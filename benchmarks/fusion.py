@@ -1,7 +1,7 @@
 """Fused vs pose-only vs RGB-only on the same windows: real video, then rendered clips.
 
     python benchmarks/fusion.py --model FUSED.onnx [--baseline assets/models/epamnet_adl.onnx]
-        [--data ../shared/data] [--synth-dir /work/synth_rgb] [--max-clips N] [--json OUT]
+        [--data ../shared/data] [--synth-dir work_dirs/synth/rgb] [--max-clips N] [--json OUT]
 
 ``--model`` is an EPAM-Net export whose RGB stream was trained (``trained_streams``
 names ``rgb``: a joint-phase checkpoint). On every window both streams see, the table

@@ -2,7 +2,7 @@
 
     python benchmarks/model_card.py [--model assets/models/epamnet_adl.onnx]
         [--data ../shared/data] [--sections utkinect urfd videos] [--json OUT.json]
-        [--synth-dir /work/synth_adl]
+        [--synth-dir work_dirs/synth/adl_ft]
 
 Sections (each skipped, with the reason, when its data is absent):
 

@@ -51,3 +51,20 @@ def test_bundled_model_recognises_unseen_synthetic_people(runner: ModelRunner) -
     assert acc >= MIN_SYNTH_ACCURACY, f"top-1 {acc:.2f} on 32 unseen clips (chance 0.125)"
     fall = ADL_CLASSES.index("falling")
     assert int(np.sum(preds[labels == fall] == fall)) >= 3, "falls not recognised"
+
+
+def test_bundled_model_metadata_names_no_machine_path() -> None:
+    """Provenance names files by path relative to the working directory or by name, with
+    their sha256: no folder of the machine that trained it."""
+    import json
+
+    import onnx
+
+    m = onnx.load(str(BUNDLED), load_external_data=False)
+    for prop in m.metadata_props:
+        value = prop.value
+        assert "/work/" not in value and "/root/" not in value and "/tmp/" not in value, prop.key
+        if prop.key == "provenance":
+            prov = json.loads(value)
+            assert not str(prov.get("source", "")).startswith("/")
+            assert prov["trained_streams"] == ["pose"]
