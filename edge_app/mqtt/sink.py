@@ -181,6 +181,12 @@ class MqttSink(SinkBase):
             self._desired[self.topics.person_down] = _on_off(bool(self._down))
             self._desired[self.topics.state("privacy")] = _on_off(privacy)
             self._desired[self.topics.state("monitoring")] = _on_off(monitoring)
+            # nothing seen yet in this run: the last run's retained activity, presence and
+            # confidence must not stand (an automation on "lying on the floor" would fire
+            # at every restart); the first window replaces these within seconds
+            for topic, value in ((self.topics.activity, "none"), (self.topics.confidence, "0"),
+                                 (self.topics.person_present, _on_off(False))):
+                self._desired.setdefault(topic, value)
         self._thread = threading.Thread(target=self._run, name="mqtt-sender", daemon=True)
         self._thread.start()
         try:
@@ -384,12 +390,14 @@ class MqttSink(SinkBase):
             waiting = len(self._outbox) - len(self._acked)
         log.info("MQTT connected to %s:%d as '%s'; %d queued message(s) to send",
                  self._cfg.host, self._cfg.port, self.client_id, max(0, waiting))
-        info = client.publish(self.topics.availability, ONLINE, qos=1, retain=True)
-        self._track(info.mid, None, 1)
+        # subscribe before announcing `online`: a command sent as soon as the device is
+        # seen online must find the subscription (the broker handles them in order)
         subs = [(self.topics.command(f), 1) for f in COMMAND_FEATURES]
         if self._cfg.discovery:
             subs.append((self.topics.ha_status, 1))
         client.subscribe(subs)
+        info = client.publish(self.topics.availability, ONLINE, qos=1, retain=True)
+        self._track(info.mid, None, 1)
         with self._cond:
             self._kick_locked()
 

@@ -254,8 +254,9 @@ def test_states_from_windows_are_retained_and_rate_limited(
         time.sleep(0.01)
     assert lst.wait_payload(f"{BASE}/activity", "walking")
     time.sleep(max(0.0, t0 + 1.3 - time.monotonic()))
-    assert lst.payloads(f"{BASE}/activity") == ["walking"]
-    assert 1 <= len(lst.on(f"{BASE}/confidence")) <= 3
+    # "none" at connect (nothing seen yet in this run), then the first window's
+    assert lst.payloads(f"{BASE}/activity") == ["none", "walking"]
+    assert 2 <= len(lst.on(f"{BASE}/confidence")) <= 4
     assert lst.wait(lambda s: s.payloads(f"{BASE}/confidence")[-1] == "80")  # last value wins
     late = make_listener(broker, f"{BASE}/activity", f"{BASE}/confidence")
     assert late.wait(lambda s: len(s.messages) == 2)
@@ -263,6 +264,52 @@ def test_states_from_windows_are_retained_and_rate_limited(
     sink.on_window(_window("walking", 0.9, present=False))
     assert lst.wait_payload(f"{BASE}/person_present", "OFF", 3)
     assert lst.wait_payload(f"{BASE}/activity", "none", 3)
+
+
+def test_a_restart_clears_the_last_runs_states_at_connect(
+        broker: Broker, make_sink: MakeSink, make_listener: MakeListener) -> None:
+    """After a restart Home Assistant must not show the last run's activity: an
+    automation on 'lying on the floor' would fire at every restart."""
+    first = make_sink(make_config(broker, state_interval_s=0.0))
+    assert wait_until(lambda: first.connected)
+    first.on_window(_window("lying on the floor", 0.9))
+    seen = make_listener(broker, f"{BASE}/activity")
+    assert seen.wait_payload(f"{BASE}/activity", "lying on the floor")
+    first.close()
+    lst = make_listener(broker, f"{BASE}/activity", f"{BASE}/person_present",
+                        f"{BASE}/confidence")
+    assert lst.wait_payload(f"{BASE}/activity", "lying on the floor")  # retained, old run
+    make_sink(make_config(broker))  # the new run, before any window
+    assert lst.wait_payload(f"{BASE}/activity", "none", 3)
+    assert lst.wait_payload(f"{BASE}/person_present", "OFF", 3)
+    assert lst.wait_payload(f"{BASE}/confidence", "0", 3)
+
+
+def test_commands_are_subscribed_before_online_is_announced(
+        broker: Broker, make_sink: MakeSink) -> None:
+    """Home Assistant sends a command as soon as it sees the device online (one sent
+    79 ms after `online` was lost): the app subscribes first, and the broker handles a
+    client's packets in order."""
+    from types import SimpleNamespace
+
+    calls: list[tuple[str, object]] = []
+
+    class Recorder:
+        def subscribe(self, subs: object) -> None:
+            calls.append(("subscribe", subs))
+
+        def publish(self, topic: str, payload: object, qos: int = 0,
+                    retain: bool = False) -> SimpleNamespace:
+            calls.append(("publish", topic))
+            return SimpleNamespace(mid=1)
+
+    sink = make_sink(make_config(broker), start=False)
+    sink._on_connect(Recorder(), None, None, SimpleNamespace(is_failure=False),  # type: ignore[arg-type]
+                     None)
+    kinds = [k for k, _ in calls]
+    assert kinds.index("subscribe") < calls.index(("publish", f"{BASE}/availability"))
+    subs = next(v for k, v in calls if k == "subscribe")
+    assert (f"{BASE}/privacy/set", 1) in subs  # type: ignore[operator]
 
 
 def test_diagnostics_at_their_interval(broker: Broker, make_sink: MakeSink,
