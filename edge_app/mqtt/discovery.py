@@ -111,6 +111,10 @@ def build_discovery(
                                 state_class="total_increasing"),
         "outbox": diag("outbox", "MQTT outbox", unit_of_measurement="messages"),
     }
+    # Home Assistant 2025.4 ignores the device-level qos and subscribes at QoS 0 unless
+    # each component names its own: alerts and person-down must arrive at QoS 1
+    for comp in cmps.values():
+        comp["qos"] = cfg.qos
     origin: dict[str, str] = {"name": ORIGIN_NAME, "sw": sw_version}
     if ORIGIN_URL:
         origin["url"] = ORIGIN_URL

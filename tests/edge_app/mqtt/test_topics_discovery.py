@@ -51,6 +51,8 @@ def test_discovery_payload_shape() -> None:
     assert cmps["inference_ms"]["entity_category"] == "diagnostic"
     uids = [c["unique_id"] for c in cmps.values()]
     assert len(uids) == len(set(uids)) and all(u.startswith("living_room_") for u in uids)
+    # every component carries the QoS itself (Home Assistant ignores the device-level one)
+    assert all(c["qos"] == 1 for c in cmps.values())
     types = cmps["alert"]["event_types"]
     assert types[:6] == ["fall", "recovered_fall", "possible_fall", "long_lie", "no_person",
                          "acknowledged"]
