@@ -48,6 +48,7 @@ import numpy.typing as npt
 
 from edge_app.config import EventsConfig, RuleConfig
 from edge_app.posture import BodyPosture
+from edge_app.store import Incident
 from edge_app.types import LEVEL_RANK, Event, Level
 from edge_app.view import ViewCheck
 
@@ -159,6 +160,7 @@ class EventEngine:
         self.posture: BodyPosture | None = None
         self._descent: deque[tuple[float, float]] = deque(maxlen=256)
         self._deliberate = False  # a controlled descent: no fall until up again
+        self._resumed: list[_Incident] = []  # carried on from the last run, to announce
         self._resolved = False  # a candidate just ended (recovered, dismissed): the next
         # one waits until the model no longer sees the person down at all
         self.last_up: float | None = None  # last window with the person neither down nor lying
@@ -507,6 +509,35 @@ class EventEngine:
         elif self.long_lie is not None:
             self._maybe_update(self.long_lie, lie_score, t)
 
+    # ------------------------------------------------------------------ restarts
+    def resume(self, incidents: list[Incident]) -> None:
+        """Carry on a confirmed fall and long lie that were open when the app stopped (a
+        crash, a power cut, a restart): someone still down stays down, the long lie still
+        escalates from the fall's time, and getting up ends them as usual. Live sources
+        only, whose timeline is the wall clock."""
+        for inc in incidents:
+            item = _Incident(inc.id, inc.label, inc.level, inc.rule,  # type: ignore[arg-type]
+                             inc.start_time, inc.score, inc.updated_wall, inc.score)
+            if inc.rule == "fall" and self.fall.incident is None:
+                self.fall.incident = item
+                self.fall_time = inc.created_wall
+            elif inc.rule == "long_lie" and self.long_lie is None:
+                self.long_lie = item
+            else:
+                continue
+            self._resumed.append(item)
+            log.warning("%s (%s) was still open when the app stopped: carried on until the "
+                        "person is seen up again", inc.label, inc.id)
+        if self.long_lie is not None and self.fall_time is None:
+            self.fall_time = self.long_lie.start_time
+
+    def announce_resumed(self) -> None:
+        """An ``update`` of each carried-on incident, so every sink (MQTT person_down, the
+        dashboard) knows at once; call once the sinks are attached."""
+        for item in self._resumed:
+            self._send("update", item, item.last_update)
+        self._resumed.clear()
+
     # ------------------------------------------------------------------ state
     @property
     def person_down(self) -> bool:
@@ -520,21 +551,24 @@ class EventEngine:
             out.append(self.phase.possible.id)
         return out
 
-    def flush(self, t: float | None = None) -> None:
-        """End every open incident (shutdown, end of file)."""
+    def flush(self, t: float | None = None, *, keep_down: bool = False) -> None:
+        """End every open incident (shutdown, end of file). ``keep_down``: not a confirmed
+        fall or long lie (a live camera's shutdown: the person may still be down, and the
+        next run carries them on, ``resume``)."""
         end = self.last_time if t is None else t
         if self.phase is not None:
             if self.phase.possible is not None:
                 self._close(self.phase.possible, end)
             self.phase = None
         for tr in [self.activity, self.fall, *self.alerts.values()]:
-            if tr.incident is not None:
+            if tr.incident is not None and not (keep_down and tr is self.fall):
                 self._close(tr.incident, end)
                 tr.incident = None
         for name in ("long_lie", "no_person"):
             inc = getattr(self, name)
-            if inc is not None:
+            if inc is not None and not (keep_down and name == "long_lie"):
                 self._close(inc, end)
                 setattr(self, name, None)
         self.activity_label = None
-        self.fall_time = None
+        if not keep_down:
+            self.fall_time = None

@@ -51,6 +51,8 @@ __all__ = ["Pipeline", "PipelineStats"]
 
 log = logging.getLogger(__name__)
 
+RESUME_DOWN_S = 24 * 3600.0  # a fall left open by a stopped run is carried on this long
+
 
 @dataclass
 class PipelineStats:
@@ -119,7 +121,11 @@ class Pipeline:
         self.realtime = realtime
         self.max_seconds = max_seconds
         self.store = EventStore.open_checked(cfg.resolved_store_path())
-        self.store.close_dangling()
+        # someone down when a live camera's app stopped (crash, power cut, restart) is
+        # still down: their fall and long lie are carried on; everything else is ended
+        carried = (self.store.open_down(self.spec.describe(), ("fall", "long_lie"),
+                                        RESUME_DOWN_S) if self.spec.live else [])
+        self.store.close_dangling(keep=tuple(i.id for i in carried))
         self._next_prune = 0.0  # store.retention_days: at start, then once a day
         self._prune_store()
         self._sinks: list[Sink] = [StoreSink(self.store), LogSink()]
@@ -142,6 +148,7 @@ class Pipeline:
                                     ) if tc.enabled else None
         self._engine = EventEngine(cfg.events, self.class_names, self._emit,
                                    source=self.source_description)
+        self._engine.resume(carried)
         self._worker: InferenceWorker | None = None
         self._thread: threading.Thread | None = None
         self._status_thread: threading.Thread | None = None
@@ -231,6 +238,7 @@ class Pipeline:
                      "using the pose stream alone", self.runner.metadata.provenance.get(
                          "trained_streams"))
         self.source = self.open_source(self.source_text)
+        self._engine.announce_resumed()  # the sinks are attached by now
         if not isinstance(self.source, KeypointReplaySource):
             self._pose = PoseTracker.from_config(self.cfg.pose,
                                                  self.cfg.resolved_pose_model_path())
@@ -276,7 +284,9 @@ class Pipeline:
             self._worker.stop()
             self.stats.skipped_windows = self._worker.skipped
         try:
-            self._engine.flush()
+            # a live camera's shutdown leaves a confirmed fall open: the next run carries
+            # it on (the person may still be down); a file's end ends everything
+            self._engine.flush(keep_down=self.spec.live)
         except Exception:
             log.exception("could not end the open incidents")
         if self.source is not None:

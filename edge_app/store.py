@@ -199,14 +199,26 @@ class EventStore:
                   "; ".join(problems[:3]), aside.name, aside.name)
         return cls(p)
 
-    def close_dangling(self, end_wall: float | None = None) -> int:
-        """Close incidents left open by a crash (at start-up); returns how many."""
+    def open_down(self, source: str, rules: tuple[str, ...], max_age_s: float
+                  ) -> list[Incident]:
+        """Open incidents of ``rules`` (a fall, a long lie) from ``source`` last touched
+        less than ``max_age_s`` ago: someone who was down when the app stopped."""
+        cutoff = time.time() - max_age_s
+        return [i for i in self.incidents(open_only=True)
+                if i.rule in rules and i.source == source and i.updated_wall >= cutoff]
+
+    def close_dangling(self, end_wall: float | None = None, *,
+                       keep: tuple[str, ...] = ()) -> int:
+        """Close incidents left open by a crash (at start-up), except the ids in ``keep``
+        (incidents the new run carries on); returns how many were closed."""
         now = end_wall if end_wall is not None else time.time()
+        marks = ",".join("?" * len(keep))
+        spare = f" AND id NOT IN ({marks})" if keep else ""
         with self.transaction() as c:
             cur = c.execute(
                 "UPDATE incidents SET end_time=start_time + (updated_wall - created_wall),"
-                " ended_wall=? WHERE end_time IS NULL",
-                (now,),
+                " ended_wall=? WHERE end_time IS NULL" + spare,
+                (now, *keep),
             )
             n = cur.rowcount
         if n:

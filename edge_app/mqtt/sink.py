@@ -177,7 +177,13 @@ class MqttSink(SinkBase):
         except (sqlite3.Error, StoreError) as exc:
             log.error("MQTT outbox: cannot prune old messages: %s", exc)
         privacy, monitoring = self._read_control("privacy"), self._read_control("monitoring")
+        try:  # a fall still open from the last run (carried on): person_down stays ON
+            down = {i.id for i in self._store.incidents(open_only=True) if i.rule in DOWN_RULES}
+        except (sqlite3.Error, StoreError) as exc:
+            log.error("cannot read open incidents for person_down: %s", exc)
+            down = set()
         with self._lock:
+            self._down |= down
             self._desired[self.topics.person_down] = _on_off(bool(self._down))
             self._desired[self.topics.state("privacy")] = _on_off(privacy)
             self._desired[self.topics.state("monitoring")] = _on_off(monitoring)

@@ -202,3 +202,79 @@ def test_one_recovered_fall_per_episode_not_one_per_window() -> None:
     _run(eng, [(_probs(falling=0.9), DOWN)] + [(_probs(lying_on_the_floor=0.9), DOWN)] * 5,
          t0=t)
     assert [e.type for e in _of(out, "fall")] == ["new"]
+
+
+# ----------------------------------------------------------------------------- restarts
+
+
+def _open_fall_in(store_path: object, source: str, created: float) -> None:
+    from edge_app.store import EventStore
+
+    store = EventStore(store_path)  # type: ignore[arg-type]
+    store.record(Event("new", "fall-1", "falling", "critical", 0.9, created - 3.0, None,
+                       source, "fall", created))
+    store.record(Event("new", "walk-1", "walking", "info", 0.8, created - 10.0, None,
+                       source, "activity", created - 10.0))
+    store.close()
+
+
+def test_a_fall_open_when_the_app_stopped_is_carried_on_and_still_escalates() -> None:
+    import time
+
+    from edge_app.store import Incident
+
+    eng, out = _engine("events.long_lie.after_s=60")
+    now = time.time()
+    inc = Incident("fall-1", "falling", "critical", "fall", "cam", now - 70.0, None, 0.9,
+                   now - 67.0, now - 5.0, None, None, None)
+    eng.resume([inc])
+    assert eng.person_down
+    eng.announce_resumed()
+    assert [(e.type, e.id) for e in out] == [("update", "fall-1")]
+    # still on the floor; the classifier calls the still body something else
+    t = now
+    for _ in range(3):
+        t += DT
+        eng.observe(t, _probs(waving_for_help=0.9), person_present=True, posture=DOWN)
+    lie = _of(out, "long_lie")
+    assert [e.type for e in lie] == ["new"] and lie[0].level == "critical"
+    t += DT
+    eng.observe(t, _probs(standing_up=0.9), person_present=True, posture=UPRIGHT)
+    assert [e.type for e in _of(out, "fall")] == ["update", "end"]
+    assert not eng.person_down
+
+
+def test_pipeline_carries_on_a_live_cameras_open_fall_across_a_restart(tmp_path: object
+                                                                       ) -> None:
+    """SIGKILL (or SIGTERM) with someone down: the next run of the same camera keeps the
+    fall open (person_down, long lie); a file's old incidents are ended as before."""
+    import time
+    from pathlib import Path
+
+    from edge_app.pipeline import Pipeline
+    from edge_app.store import EventStore
+
+    db = Path(str(tmp_path)) / "events.db"
+    source = "rtsp://127.0.0.1:9/cam"
+    _open_fall_in(db, source, time.time() - 20.0)
+    cfg = load_config(overrides=[f"store.path={db}", "model.backend=onnxruntime"])
+    p = Pipeline(cfg, source=source)  # not started: no camera needed
+    try:
+        assert p._engine.person_down
+        assert p.store.get("fall-1").is_open  # type: ignore[union-attr]
+        assert not p.store.get("walk-1").is_open  # type: ignore[union-attr]
+    finally:
+        p.stop()  # a live camera's shutdown: the fall stays open for the next run
+    store = EventStore(db)
+    try:
+        assert store.get("fall-1").is_open  # type: ignore[union-attr]
+    finally:
+        store.close()
+    from tests.edge_app.conftest import DEMO_VIDEO
+
+    q = Pipeline(cfg, source=str(DEMO_VIDEO))  # another source: nothing carried on
+    try:
+        assert not q._engine.person_down
+        assert not q.store.get("fall-1").is_open  # type: ignore[union-attr]
+    finally:
+        q.stop()

@@ -285,6 +285,18 @@ def test_a_restart_clears_the_last_runs_states_at_connect(
     assert lst.wait_payload(f"{BASE}/confidence", "0", 3)
 
 
+def test_person_down_stays_on_for_a_fall_carried_on_from_the_last_run(
+        broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
+        store: EventStore) -> None:
+    """A fall still open in the store at start (the pipeline carried it on after a
+    restart): person_down is ON from the first connect, never OFF first."""
+    store.record(event("new", "fall-9", rule="fall"))
+    lst = make_listener(broker, f"{BASE}/person_down")
+    make_sink(make_config(broker))
+    assert lst.wait_payload(f"{BASE}/person_down", "ON", 3)
+    assert lst.payloads(f"{BASE}/person_down")[0] == "ON"
+
+
 def test_commands_are_subscribed_before_online_is_announced(
         broker: Broker, make_sink: MakeSink) -> None:
     """Home Assistant sends a command as soon as it sees the device online (one sent
