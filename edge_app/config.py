@@ -55,6 +55,10 @@ class SourceConfig(_Section):
         "auto", description="files: realtime = paced at their fps, fast = as fast as possible; "
         "auto = realtime with a dashboard, fast headless")
     loop: bool = Field(False, description="restart a video file at its end (demo, soak tests)")
+    wait_at_start: bool | Literal["auto"] = Field(
+        "auto", description="a camera or stream that cannot be opened at start: wait for it "
+        "(retrying with the reconnect backoff, reported as a problem) instead of exiting; "
+        "auto = when run by systemd (a service), so an interactive run still stops at once")
     reconnect_initial_s: float = Field(0.5, gt=0, description="first reconnect delay (s)")
     reconnect_max_s: float = Field(30.0, gt=0, description="longest reconnect delay (s)")
     width: int | None = Field(None, ge=1, description="requested camera width (pixels)")

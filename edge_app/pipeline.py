@@ -9,6 +9,7 @@ also implements ``Controls`` (privacy, monitoring, acknowledgement, source switc
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from edge_app.sources import (
     KeypointReplaySource,
     LiveSource,
     Source,
+    SourceError,
     SourceFrame,
     VideoFileSource,
     open_source,
@@ -237,7 +239,15 @@ class Pipeline:
             log.info("the model's RGB stream was not trained (provenance: trained_streams %s): "
                      "using the pose stream alone", self.runner.metadata.provenance.get(
                          "trained_streams"))
-        self.source = self.open_source(self.source_text)
+        try:
+            self.source = self.open_source(self.source_text)
+        except SourceError as exc:
+            if not (self.spec.live and self._wait_at_start()):
+                raise
+            self.source = None  # the sampling thread opens it once it is there
+            self._waiting = str(exc)
+            log.error("%s; waiting for it (retrying every %.0f-%.0f s)", exc,
+                      self.cfg.source.reconnect_initial_s, self.cfg.source.reconnect_max_s)
         self._engine.announce_resumed()  # the sinks are attached by now
         if not isinstance(self.source, KeypointReplaySource):
             self._pose = PoseTracker.from_config(self.cfg.pose,
@@ -252,6 +262,35 @@ class Pipeline:
                  ", privacy mode (pose only)" if self.privacy else "")
         self._thread.start()
         self._status_thread.start()
+
+    _waiting = ""  # why the source is not open yet (a camera down at start)
+    _loop_beat = 0.0  # time.monotonic() of the sampling loop's last round
+
+    def _wait_at_start(self) -> bool:
+        mode = self.cfg.source.wait_at_start
+        if mode == "auto":
+            return bool(os.environ.get("NOTIFY_SOCKET"))  # run by systemd
+        return bool(mode)
+
+    def _open_when_there(self) -> bool:
+        """Retry opening a live source that was down at start, with the reconnect
+        backoff, until it opens (True) or the pipeline stops (False)."""
+        delay = self.cfg.source.reconnect_initial_s
+        while not self._stop.is_set():
+            self._loop_beat = time.monotonic()
+            self._stop.wait(delay)
+            if self._stop.is_set():
+                return False
+            try:
+                self.source = self.open_source(self.source_text)
+            except SourceError as exc:
+                self._waiting = str(exc)
+                delay = min(delay * 2, self.cfg.source.reconnect_max_s)
+                continue
+            log.warning("%s is there now: monitoring", self.source_description)
+            self._waiting = ""
+            return True
+        return False
 
     def request_stop(self) -> None:
         """Ask the pipeline to stop (signal-safe); ``stop()`` finishes it."""
@@ -300,6 +339,8 @@ class Pipeline:
     # ------------------------------------------------------------------ sampling loop
     def _run(self) -> None:
         try:
+            if self.source is None and not self._open_when_there():
+                return
             while not self._stop.is_set():
                 assert self.source is not None
                 self._run_source(self.source)
@@ -381,6 +422,7 @@ class Pipeline:
         limit = float("inf")
         frames = source.frames()
         while not self._stop.is_set():
+            self._loop_beat = time.monotonic()
             with self._lock:
                 if self._switch_to is not None:
                     return
@@ -420,6 +462,7 @@ class Pipeline:
         next_tick = time.monotonic()
         t_start: float | None = None
         while not self._stop.is_set():
+            self._loop_beat = time.monotonic()
             with self._lock:
                 if self._switch_to is not None:
                     return
@@ -626,12 +669,28 @@ class Pipeline:
             person_down=self._engine.person_down,
             current_activity=label,
             confidence=round(conf, 4),
+            problem=self._problem(),
+            loop_age_s=round(time.monotonic() - self._loop_beat, 1) if self._loop_beat else 0.0,
             extra={"mqtt": self._mqtt_state(),
                    "skipped_samples": self.stats.skipped_samples,
                    "decision_ms": round(self.stats.decision_ms, 1),
                    "untrained_model": self.runner.untrained,
                    "error": self.error},
         )
+
+    def _problem(self) -> str:
+        """What keeps the monitor from watching now, in one line ("" when nothing)."""
+        if self.error:
+            return self.error
+        if self._waiting:
+            return f"waiting for the camera: {self._waiting}"
+        src = self.source
+        if isinstance(src, LiveSource) and src.last_frame_wall is not None:
+            gap = time.monotonic() - src.last_frame_wall
+            if gap >= self.STALL_S:
+                return (f"no frame from {src.description} for {gap:.0f} s"
+                        + ("" if src.connected else " (reconnecting)"))
+        return ""
 
     def _mqtt_state(self) -> str:
         for sink in self._sinks:

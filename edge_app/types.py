@@ -118,6 +118,8 @@ class PipelineStatus:
     current_activity: str
     confidence: float
     extra: dict[str, Any] = field(default_factory=dict)
+    problem: str = ""  # what keeps the monitor from watching now (camera down, stalled)
+    loop_age_s: float = 0.0  # seconds since the sampling loop last went round
 
 
 @dataclass(frozen=True)

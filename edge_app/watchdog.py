@@ -7,10 +7,12 @@ often than every ``WatchdogSec``, and ``STOPPING=1`` on its way out; a service t
 stops pinging is killed (SIGABRT) and restarted by ``Restart=on-failure``.
 
 ``SystemdWatchdogSink`` ties this to the pipeline: added as a sink, it says ``READY=1``
-at the first status report (source and models open, threads running) and pings on
-every status report (once a second) while the pipeline is healthy: no error, and frames
-still arriving (a capture stuck in a driver for ``stall_s`` seconds stops the pings, so
-systemd restarts the app). Outside systemd (no ``$NOTIFY_SOCKET``) everything is a no-op.
+at the first status report (models open, threads running) and pings on every status
+report (once a second) while the pipeline is healthy: no error, and its sampling loop
+going round (stuck for ``stall_s`` seconds, the pings stop and systemd restarts the
+app). A camera that is down, or not there yet at start, is not a reason: the app waits
+for it and says so in the status line, or systemd would restart it every few seconds.
+Outside systemd (no ``$NOTIFY_SOCKET``) everything is a no-op.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ import logging
 import os
 import socket
 import threading
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from edge_app.types import FramePreview, PipelineStatus, SinkBase
+from edge_app.types import PipelineStatus, SinkBase
 
 __all__ = ["SystemdNotifier", "SystemdWatchdogSink", "watchdog_interval_s"]
 
@@ -110,21 +111,17 @@ class SystemdWatchdogSink(SinkBase):
 
     Args:
         notifier: where to send (default: ``$NOTIFY_SOCKET``).
-        stall_s: no frame for this long (seconds) after the first one means the capture
-            is stuck: pings stop and systemd restarts the app. Longer than the sources'
-            reconnect backoff (``source.reconnect_max_s``, 30 s by default).
-        clock: monotonic seconds (tests pass a fake one).
+        stall_s: the sampling loop not going round for this long (seconds) means the
+            app is stuck: pings stop and systemd restarts it.
     """
 
     name = "systemd"
 
-    def __init__(self, notifier: SystemdNotifier | None = None, *, stall_s: float = 120.0,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(self, notifier: SystemdNotifier | None = None, *,
+                 stall_s: float = 120.0) -> None:
         self.notifier = notifier or SystemdNotifier()
         self.stall_s = stall_s
-        self._clock: Callable[[], float] = clock or time.monotonic
         self._ready = False
-        self._last_frame: float | None = None
         self._unhealthy_reason = ""
         self.pings = 0
 
@@ -132,24 +129,23 @@ class SystemdWatchdogSink(SinkBase):
     def enabled(self) -> bool:
         return self.notifier.enabled
 
-    def on_frame(self, preview: FramePreview) -> None:
-        self._last_frame = self._clock()
-
     def _problem(self, status: PipelineStatus) -> str:
+        """Why not to ping: a pipeline error, or its sampling loop stuck. A camera that
+        is down (or not there yet at start) is not one: the app waits for it, reports it
+        (``status.problem``) and keeps pinging, so systemd does not restart it in a loop."""
         error = status.extra.get("error")
         if error:
             return f"pipeline error: {error}"
-        if self._last_frame is not None:
-            gap = self._clock() - self._last_frame
-            if gap > self.stall_s:
-                return f"no frame for {gap:.0f} s"
+        if status.loop_age_s > self.stall_s:
+            return f"the sampling loop has not gone round for {status.loop_age_s:.0f} s"
         return ""
 
     def on_status(self, status: PipelineStatus) -> None:
         if not self.notifier.enabled:
             return
         summary = (f"{status.current_activity or 'idle'} | {status.inference_ms:.0f} ms/window "
-                   f"on {status.provider} | {status.windows} windows")
+                   f"on {status.provider} | {status.windows} windows"
+                   + (f" | {status.problem}" if status.problem else ""))
         if not self._ready:
             self._ready = self.notifier.ready(summary)
             log.info("told systemd the monitor is ready")

@@ -392,9 +392,9 @@ class DashboardWindow(QMainWindow):
         self.last_status = status
         lbl = self.status_labels
         fps = f" \u00b7 {status.source_fps:.0f} fps" if status.source_fps > 0 else ""
-        error = status.extra.get("error")
+        problem = status.problem or status.extra.get("error")
         self._set_label(lbl["source"], f"Source: {status.source}{fps}"
-                        + (f" \u00b7 error: {error}" if error else ""), bool(error))
+                        + (f" \u00b7 {problem}" if problem else ""), bool(problem))
         provider = f" ({status.provider})" if status.provider else ""
         lbl["latency"].setText(f"Pose {status.pose_ms:.0f} ms \u00b7 Model "
                                f"{status.inference_ms:.0f} ms{provider}")

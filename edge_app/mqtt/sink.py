@@ -313,6 +313,7 @@ class MqttSink(SinkBase):
                 "provider": status.provider,
                 "outbox": len(self._outbox),
                 "connected": self._connected,
+                "problem": status.problem,
             })
         with self._cond:
             self._desired[self.topics.state("privacy")] = _on_off(status.privacy)

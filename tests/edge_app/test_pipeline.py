@@ -219,3 +219,34 @@ def test_pipeline_follows_the_person_not_a_weak_ghost(random_model: Path, tmp_pa
         assert all(b[0] > 200 for b in boxes)
     else:
         assert min(xs) < 100 and any(b[0] < 100 for b in boxes)
+
+
+def test_a_camera_down_at_start_is_waited_for_as_a_service(tmp_path: Path) -> None:
+    """Run as a service (source.wait_at_start), a camera that cannot be opened is a state
+    the app waits in and reports, not an exit (systemd would restart it in a loop);
+    interactively it stays a clear error at once."""
+    from edge_app.sources import SourceError
+
+    cfg = load_config(overrides=[f"data_dir={tmp_path}", "model.backend=onnxruntime",
+                                 "source.wait_at_start=true", "source.reconnect_initial_s=0.1",
+                                 "source.reconnect_max_s=0.2"])
+    p = Pipeline(cfg, source="7")
+    try:
+        p.start()  # no error
+        time.sleep(0.5)
+        st = p.status()
+        assert st.problem.startswith("waiting for the camera: camera 7")
+        assert st.loop_age_s < 1.0  # the loop is alive: the watchdog keeps pinging
+        assert not p.finished.is_set()
+    finally:
+        t0 = time.monotonic()
+        p.stop()
+        assert time.monotonic() - t0 < 5.0
+    cfg2 = load_config(overrides=[f"data_dir={tmp_path}", "model.backend=onnxruntime",
+                                  "source.wait_at_start=false"])
+    q = Pipeline(cfg2, source="7")
+    try:
+        with pytest.raises(SourceError, match="camera 7"):
+            q.start()
+    finally:
+        q.stop()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from edge_app.types import FramePreview, PipelineStatus
+from edge_app.types import PipelineStatus
 from edge_app.watchdog import SystemdNotifier, SystemdWatchdogSink, watchdog_interval_s
 
 
@@ -32,19 +32,14 @@ def _messages(sock: socket.socket) -> list[str]:
     return out
 
 
-def _status(error: str | None = None) -> PipelineStatus:
+def _status(error: str | None = None, *, problem: str = "",
+            loop_age_s: float = 0.5) -> PipelineStatus:
     return PipelineStatus(
         source="cam", source_fps=30.0, sample_rate_hz=15.0, pose_ms=20.0, inference_ms=80.0,
         dropped_frames=0, skipped_windows=0, windows=3, model_name="m", provider="CPU",
         privacy=False, monitoring=True, person_present=True, person_down=False,
-        current_activity="walking", confidence=0.9, extra={"error": error})
-
-
-def _frame() -> FramePreview:
-    import numpy as np
-
-    return FramePreview(0.0, None, (640, 480), np.zeros((0, 17, 2), np.float32),
-                        np.zeros((0, 17), np.float32), None)
+        current_activity="walking", confidence=0.9, extra={"error": error},
+        problem=problem, loop_age_s=loop_age_s)
 
 
 def test_notifier_sends_sd_notify_datagrams(notify_socket: tuple[socket.socket, str]) -> None:
@@ -85,24 +80,20 @@ def test_watchdog_interval() -> None:
     assert watchdog_interval_s({}) is None
 
 
-def test_sink_ready_then_pings_and_stops_when_frames_stall(
+def test_sink_ready_then_pings_and_stops_when_the_loop_is_stuck(
         notify_socket: tuple[socket.socket, str]) -> None:
     sock, path = notify_socket
-    now = [1000.0]
-    sink = SystemdWatchdogSink(SystemdNotifier(env={"NOTIFY_SOCKET": path}), stall_s=60.0,
-                               clock=lambda: now[0])
-    sink.on_status(_status())  # before any frame: ready and alive (camera still opening)
+    sink = SystemdWatchdogSink(SystemdNotifier(env={"NOTIFY_SOCKET": path}), stall_s=60.0)
+    sink.on_status(_status())  # ready and alive
     msgs = _messages(sock)
     assert msgs[0].startswith("READY=1\nSTATUS=walking") and "WATCHDOG=1" in msgs
-    sink.on_frame(_frame())
-    now[0] += 30
-    sink.on_status(_status())
-    assert "WATCHDOG=1" in _messages(sock)
-    now[0] += 61  # no frame for 91 s: the capture is stuck
-    sink.on_status(_status())
+    # a camera that is down is a state the app waits in: still pinging, and it says so
+    sink.on_status(_status(problem="waiting for the camera: camera 0 cannot be opened"))
     msgs = _messages(sock)
-    assert "WATCHDOG=1" not in msgs and any("unhealthy: no frame" in m for m in msgs)
-    sink.on_frame(_frame())
+    assert "WATCHDOG=1" in msgs and any("waiting for the camera" in m for m in msgs)
+    sink.on_status(_status(loop_age_s=91.0))  # the sampling loop is stuck
+    msgs = _messages(sock)
+    assert "WATCHDOG=1" not in msgs and any("unhealthy: the sampling loop" in m for m in msgs)
     sink.on_status(_status())
     assert "WATCHDOG=1" in _messages(sock)
     sink.on_status(_status(error="RuntimeError: boom"))
