@@ -6,8 +6,9 @@ home CCTV gave no keypoints at all for two falls). Its landmark model, once it h
 region, works on the frame's own pixels. So the pose tracker (``edge_app.pose``) asks
 this module for a region of the frame to run the pose model on again, enlarged:
 
-- around the person just found, when they are small in the picture (the landmarks of a
-  crop where the body fills a third of it are steadier than the frame's);
+- around the person just found, when they are small in the picture: the longest their
+  box has been over the last ``size_memory_s`` seconds is short (so someone close to the
+  camera who crouches, bends or lies down is not "small"; someone far away is);
 - around where they were last seen, for ``keep_s``, when the frame shows nobody (the
   detector lost them, as it often does when someone small goes down);
 - otherwise, one tile of a 3x3 grid of half-size tiles in turn, every ``search_every``
@@ -60,12 +61,14 @@ class ZoomPlanner:
     margin: float = 0.75
     keep_s: float = 2.0
     search_every: int = 3
+    size_memory_s: float = 5.0
 
     def __post_init__(self) -> None:
         self._last_box: tuple[float, float, float, float] | None = None
         self._last_seen = -np.inf
         self._calls = 0
         self._tile = 0
+        self._sizes: list[tuple[float, float]] = []  # (time, box's longer side)
 
     def reset(self) -> None:
         self.__post_init__()
@@ -74,12 +77,17 @@ class ZoomPlanner:
         """The person was found at ``box`` at time ``t`` (s)."""
         self._last_box = box
         self._last_seen = t
+        self._sizes = [(ti, s) for ti, s in self._sizes if t - ti <= self.size_memory_s]
+        self._sizes.append((t, max(box[2] - box[0], box[3] - box[1])))
 
     def small(self, box: tuple[float, float, float, float], size: tuple[int, int]) -> bool:
-        """The body's longer side (its height standing, its length lying) is less than
-        ``min_height`` of the picture's height: a person lying across the picture is
-        not small, only low."""
-        return max(box[2] - box[0], box[3] - box[1]) < self.min_height * size[1]
+        """The person is small in the picture: the longest side their box has had over
+        the last ``size_memory_s`` (their height standing, their length lying) is less
+        than ``min_height`` of the picture's height. Someone close who crouches or lies
+        down is not small, only low."""
+        longest = max((s for _, s in self._sizes), default=0.0)
+        longest = max(longest, box[2] - box[0], box[3] - box[1])
+        return longest < self.min_height * size[1]
 
     def around(self, box: tuple[float, float, float, float], size: tuple[int, int]
                ) -> Region | None:

@@ -66,3 +66,12 @@ def test_person_box_of_scored_joints() -> None:
     sc = np.array([0.9, 0.8, 0.7, 0.1], np.float32)
     assert person_box(kp, sc) == (10.0, 5.0, 50.0, 40.0)
     assert person_box(kp, np.array([0.9, 0.1, 0.1, 0.1], np.float32)) is None
+
+
+def test_a_close_person_who_crouches_is_not_small() -> None:
+    """Small is judged on the person's size over the last seconds: someone tall in the
+    picture who crouches (a compact box) gets no second look; someone far does."""
+    z = ZoomPlanner(min_height=0.3, size_memory_s=5.0)
+    assert z.plan((300.0, 40.0, 360.0, 340.0), SIZE, 0.0) is None  # standing, 300 px tall
+    assert z.plan((300.0, 250.0, 360.0, 340.0), SIZE, 1.0) is None  # crouching, 90 px
+    assert z.plan((300.0, 250.0, 360.0, 340.0), SIZE, 7.0) is not None  # 6 s later: small
