@@ -265,10 +265,13 @@ class HeldVideoSource(VideoFileSource):
     """A video file whose first frame is shown ``before`` s longer and its last ``after`` s
     longer (at the file's frame rate), as a camera keeps showing a still room.
 
-    ``distant`` < 1: every frame is put, at its own resolution, in the middle of a plain
-    picture ``1 / distant`` times as wide and high (its mean colour): the same person, as
-    small in the picture as a wide or far camera would show them.
+    ``distant`` < 1: every frame is put in the middle of a plain picture ``1 / distant``
+    times as wide and high (its mean colour): the same person, as small in the picture as
+    a wide or far camera would show them. Pictures are kept within ``MAX_CANVAS`` pixels
+    wide (a large frame is first scaled down), as a real wide camera's would be.
     """
+
+    MAX_CANVAS = 1280
 
     def __init__(self, text: str, *, before: float, after: float,
                  distant: float = 1.0) -> None:
@@ -276,14 +279,22 @@ class HeldVideoSource(VideoFileSource):
         self.before = before
         self.after = after
         self.distant = distant
+        self._inner_size = self.size
         if distant < 1.0:
             w, h = self.size
-            self.size = (round(w / distant), round(h / distant))
+            shrink = min(1.0, self.MAX_CANVAS * distant / w)
+            self._inner_size = (max(1, round(w * shrink)), max(1, round(h * shrink)))
+            iw, ih = self._inner_size
+            self.size = (round(iw / distant), round(ih / distant))
 
     def _place(self, frame: SourceFrame) -> SourceFrame:
         if self.distant >= 1.0 or frame.image is None:
             return frame
         img = frame.image
+        if (img.shape[1], img.shape[0]) != self._inner_size:
+            import cv2
+
+            img = cv2.resize(img, self._inner_size, interpolation=cv2.INTER_AREA)
         h, w = img.shape[:2]
         cw, ch = self.size
         canvas = np.empty((ch, cw, 3), np.uint8)
@@ -380,7 +391,8 @@ def section_dev(s: Settings) -> list[ClipOutcome] | str:
         pose_key = "pose-" + _digest(entry.get("sha256") or _sha256(path), s.hold_before,
                                      s.hold_after, cfg.pose.model_dump(),
                                      cfg.window.sample_rate_hz, str(s.model.name),
-                                     *([s.distant] if s.distant < 1.0 else []))
+                                     *([s.distant, HeldVideoSource.MAX_CANVAS]
+                                       if s.distant < 1.0 else []))
 
         def held(text: str) -> HeldVideoSource:
             return HeldVideoSource(text, before=s.hold_before, after=s.hold_after,
