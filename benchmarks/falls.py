@@ -294,7 +294,8 @@ class HeldVideoSource(VideoFileSource):
         if (img.shape[1], img.shape[0]) != self._inner_size:
             import cv2
 
-            img = cv2.resize(img, self._inner_size, interpolation=cv2.INTER_AREA)
+            img = np.asarray(cv2.resize(img, self._inner_size, interpolation=cv2.INTER_AREA),
+                             dtype=np.uint8)
         h, w = img.shape[:2]
         cw, ch = self.size
         canvas = np.empty((ch, cw, 3), np.uint8)
