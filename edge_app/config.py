@@ -81,9 +81,11 @@ class TrackConfig(_Section):
 
 
 class ZoomConfig(_Section):
-    enabled: bool = Field(True, description="look again, closer, at a small or lost person: "
+    enabled: bool = Field(False, description="look again, closer, at a small or lost person: "
                           "the pose model on an enlarged region around them, or on one tile "
-                          "of the frame at a time while nobody is seen (edge_app.zoom)")
+                          "of the frame at a time while nobody is seen (edge_app.zoom). Off "
+                          "by default: on the demo it turned a ghost on furniture into a "
+                          "confident body and a false fall (docs/deployment.md)")
     min_height: float = Field(0.3, gt=0, le=1, description="a person whose box's longer "
                               "side is less than this share of the picture's height is small")
     margin: float = Field(0.75, ge=0, le=5, description="the region is (1 + 2 x margin) "
