@@ -50,7 +50,7 @@ from edge_app.config import EventsConfig, RuleConfig
 from edge_app.posture import BodyPosture
 from edge_app.store import Incident
 from edge_app.types import LEVEL_RANK, Event, Level
-from edge_app.view import ViewCheck
+from edge_app.view import LEFT_THE_VIEW, ViewCheck
 
 __all__ = ["POSSIBLE_FALL", "RECOVERED_FALL", "EventEngine", "Smoother"]
 
@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 
 RECOVERED_FALL = "fell and got up"  # label of a recovered fall (rule "recovered_fall")
 POSSIBLE_FALL = "possible fall"  # label of the optional early warning (rule "possible_fall")
+WALKED_OUT_S = 3.2  # a fall-like window this soon after the person left the view: not a fall
 
 
 class Smoother:
@@ -160,6 +161,7 @@ class EventEngine:
         self.posture: BodyPosture | None = None
         self._descent: deque[tuple[float, float]] = deque(maxlen=256)
         self._deliberate = False  # a controlled descent: no fall until up again
+        self._left_at = -np.inf  # the last window in which the person walked out of view
         self._resumed: list[_Incident] = []  # carried on from the last run, to announce
         self._resolved = False  # a candidate just ended (recovered, dismissed): the next
         # one waits until the model no longer sees the person down at all
@@ -230,6 +232,8 @@ class EventEngine:
         """
         self.view = view if view is not None else ViewCheck.good()
         self.posture = posture
+        if self.view.reason.startswith(LEFT_THE_VIEW) and self.cfg.view_check.enabled:
+            self._left_at = float(time_s)
         if self.view.ok:
             self._held_reason = ""
         t = float(time_s)
@@ -273,7 +277,7 @@ class EventEngine:
         # a fall waiting for confirmation goes on: the pose model often loses a person
         # lying on the floor, which is no sign of them being up
         if self.phase is not None:
-            self._advance_phase(t, up=False)
+            self._advance_phase(t, up=False, in_view=False)
         self._lying_after_fall(t, 0.0)
         np_cfg = self.cfg.no_person
         since = self.last_seen if self.last_seen is not None else self.first_time
@@ -381,7 +385,7 @@ class EventEngine:
             if trigger is not None:
                 self._begin_phase(t, *trigger)
         if self.phase is not None:
-            self._advance_phase(t, up_early)
+            self._advance_phase(t, up_early, self.view.ok)
         elif self.fall.incident is not None:
             if up:
                 self._end_fall(t)
@@ -446,7 +450,7 @@ class EventEngine:
             self.phase.possible = self._open(POSSIBLE_FALL, "warning", "possible_fall", start,
                                              score, t)
 
-    def _advance_phase(self, t: float, up: bool) -> None:
+    def _advance_phase(self, t: float, up: bool, in_view: bool = True) -> None:
         """A fall waiting for confirmation: confirmed once the person stayed down for
         ``confirm_s``; up again before that, a recovered fall (seen down) or nothing."""
         ph = self.phase
@@ -454,6 +458,16 @@ class EventEngine:
         fc = self.cfg.fall_confirm
         if self.posture is not None and self.posture.down:
             ph.down_windows += 1
+        if not in_view and self._left_at >= ph.since - WALKED_OUT_S:
+            # the person walked out of the picture around the fall-like window: the model
+            # read the emptying window, and "nobody seen" is no sign of being down
+            self.phase = None
+            self._resolved = True
+            if ph.possible is not None:
+                self._close(ph.possible, t)
+            log.info("fall-like window at %.1f s dismissed: the person left the view at "
+                     "%.1f s", ph.since, self._left_at)
+            return
         if up:
             self.phase = None
             self._resolved = True

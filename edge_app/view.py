@@ -32,8 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["ViewCheck", "check_view", "window_arrays"]
+__all__ = ["LEFT_THE_VIEW", "ViewCheck", "check_view", "window_arrays"]
 
+LEFT_THE_VIEW = "left the view"  # the reason when the person walked out of the picture
 SHOULDERS = (5, 6)
 HIPS = (11, 12)
 TORSO = (*SHOULDERS, *HIPS)
@@ -135,7 +136,7 @@ def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
         # of the picture (as fallen people often are), which still counts
         last = int(np.flatnonzero(body)[-1])
         if _at_side_edge(kp[last], sc[last], w, h, margin):
-            return ViewCheck(False, "left the view")
+            return ViewCheck(False, LEFT_THE_VIEW)
     if body.mean() < min_seen:  # a glimpse: the model reads a near-empty window as lying
         return ViewCheck(False, f"seen in only {body.mean():.0%} of the window")
     seen = [i for i in range(max(0, n - tail), n) if present[i]]

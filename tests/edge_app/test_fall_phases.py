@@ -278,3 +278,26 @@ def test_pipeline_carries_on_a_live_cameras_open_fall_across_a_restart(tmp_path:
         assert not q.store.get("fall-1").is_open  # type: ignore[union-attr]
     finally:
         q.stop()
+
+
+def test_walking_out_of_the_picture_is_not_a_confirmed_fall() -> None:
+    """The model reads the emptying window as falling as the person walks out; then
+    nobody is seen. That absence is no sign of being down (the looped demo's 681 s)."""
+    from edge_app.view import LEFT_THE_VIEW, ViewCheck
+
+    eng, out = _engine()
+    left = ViewCheck(False, LEFT_THE_VIEW)
+    t = 0.0
+    for probs, view, posture in [*[(_probs(walking=0.9), ViewCheck.good(), UPRIGHT)] * 4,
+                                 (_probs(walking=0.6), left, UNCLEAR),
+                                 (_probs(falling=0.9), ViewCheck.good(), UNCLEAR)]:
+        t += DT
+        eng.observe(t, probs, person_present=True, window_start=t - 3.2, view=view,
+                    posture=posture)
+    _run(eng, [(None, UNCLEAR)] * 8, t0=t)
+    assert not _of(out, "fall") and not eng.person_down
+    # someone lost in the middle of the room (never at the edge) is still confirmed
+    eng2, out2 = _engine()
+    t = _run(eng2, [*WALK, (_probs(falling=0.9), UNCLEAR)])
+    _run(eng2, [(None, UNCLEAR)] * 5, t0=t)
+    assert [e.type for e in _of(out2, "fall")] == ["new"]
