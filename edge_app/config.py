@@ -242,6 +242,9 @@ class FallConfirmConfig(_Section):
                             "on furniture with the feet on the floor)")
     down_upright: float = Field(0.5, gt=0, le=1, description="seen down: torso cosine below "
                                 "this (more than 60 degrees from vertical)")
+    up_labels: list[str] = Field(default_factory=lambda: ["walking", "standing up"],
+                                 description="classes that mean up again when the posture "
+                                 "cannot be measured (legs hidden, body cut) and is not down")
     controlled_descent: ControlledDescentConfig = Field(
         default_factory=ControlledDescentConfig)
 

@@ -373,11 +373,16 @@ class EventEngine:
         # up again: the model no longer sees the person down and, when the posture is
         # known, the body is upright (standing, or seated with the feet on the floor)
         posture = self.posture
-        upright = posture is None or not self.cfg.fall_confirm.enabled or posture.upright
+        fc = self.cfg.fall_confirm
+        top = self.class_names[int(np.argmax(smoothed))]
+        # posture not measured (legs hidden by furniture, body cut by the picture's edge):
+        # the model's own "walking"/"standing up" then says up, unless the body is down
+        walking_again = (top in fc.up_labels and posture is not None and not posture.down
+                         and float(smoothed[self.index[top]]) >= self._enter(top))
+        upright = (posture is None or not fc.enabled or posture.upright or walking_again)
         up = not stays_down and upright
         # a fall still waiting for confirmation is dismissed sooner: an upright body that
         # the model no longer calls falling or lying (sat down, stood up after a bend)
-        top = self.class_names[int(np.argmax(smoothed))]
         up_early = up or (posture is not None and posture.upright
                           and top not in (*self.fall_labels, *self.lying_labels))
         if self.fall.incident is None and self.phase is None:
@@ -524,12 +529,16 @@ class EventEngine:
             self._maybe_update(self.long_lie, lie_score, t)
 
     # ------------------------------------------------------------------ restarts
-    def resume(self, incidents: list[Incident]) -> None:
+    def resume(self, incidents: list[Incident]) -> tuple[str, ...]:
         """Carry on a confirmed fall and long lie that were open when the app stopped (a
         crash, a power cut, a restart): someone still down stays down, the long lie still
         escalates from the fall's time, and getting up ends them as usual. Live sources
-        only, whose timeline is the wall clock."""
+        only, whose timeline is the wall clock. A long lie is carried on only with its
+        fall (it ends with it). Returns the ids carried on."""
+        has_fall = any(i.rule == "fall" for i in incidents)
         for inc in incidents:
+            if inc.rule == "long_lie" and not has_fall:
+                continue
             item = _Incident(inc.id, inc.label, inc.level, inc.rule,  # type: ignore[arg-type]
                              inc.start_time, inc.score, inc.updated_wall, inc.score)
             if inc.rule == "fall" and self.fall.incident is None:
@@ -542,8 +551,7 @@ class EventEngine:
             self._resumed.append(item)
             log.warning("%s (%s) was still open when the app stopped: carried on until the "
                         "person is seen up again", inc.label, inc.id)
-        if self.long_lie is not None and self.fall_time is None:
-            self.fall_time = self.long_lie.start_time
+        return tuple(i.id for i in self._resumed)
 
     def announce_resumed(self) -> None:
         """An ``update`` of each carried-on incident, so every sink (MQTT person_down, the

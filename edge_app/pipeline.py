@@ -127,7 +127,6 @@ class Pipeline:
         # still down: their fall and long lie are carried on; everything else is ended
         carried = (self.store.open_down(self.spec.describe(), ("fall", "long_lie"),
                                         RESUME_DOWN_S) if self.spec.live else [])
-        self.store.close_dangling(keep=tuple(i.id for i in carried))
         self._next_prune = 0.0  # store.retention_days: at start, then once a day
         self._prune_store()
         self._sinks: list[Sink] = [StoreSink(self.store), LogSink()]
@@ -150,7 +149,7 @@ class Pipeline:
                                     ) if tc.enabled else None
         self._engine = EventEngine(cfg.events, self.class_names, self._emit,
                                    source=self.source_description)
-        self._engine.resume(carried)
+        self.store.close_dangling(keep=self._engine.resume(carried))
         self._worker: InferenceWorker | None = None
         self._thread: threading.Thread | None = None
         self._status_thread: threading.Thread | None = None

@@ -349,6 +349,7 @@ class LiveSource(Source):
             cap.release()
             raise SourceError(self._open_error(read=True))
         self._cap = cap
+        self.last_frame_wall = time.monotonic()  # the first frame, read just above
         self._release_lock = threading.Lock()
         self._released = False
         self.close_timeout_s = 5.0  # how long close() waits for the capture thread

@@ -201,11 +201,11 @@ class EventStore:
 
     def open_down(self, source: str, rules: tuple[str, ...], max_age_s: float
                   ) -> list[Incident]:
-        """Open incidents of ``rules`` (a fall, a long lie) from ``source`` last touched
-        less than ``max_age_s`` ago: someone who was down when the app stopped."""
+        """Open incidents of ``rules`` (a fall, a long lie) from ``source`` raised less
+        than ``max_age_s`` ago: someone who was down when the app stopped."""
         cutoff = time.time() - max_age_s
         return [i for i in self.incidents(open_only=True)
-                if i.rule in rules and i.source == source and i.updated_wall >= cutoff]
+                if i.rule in rules and i.source == source and i.created_wall >= cutoff]
 
     def close_dangling(self, end_wall: float | None = None, *,
                        keep: tuple[str, ...] = ()) -> int:

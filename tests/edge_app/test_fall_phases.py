@@ -301,3 +301,32 @@ def test_walking_out_of_the_picture_is_not_a_confirmed_fall() -> None:
     t = _run(eng2, [*WALK, (_probs(falling=0.9), UNCLEAR)])
     _run(eng2, [(None, UNCLEAR)] * 5, t0=t)
     assert [e.type for e in _of(out2, "fall")] == ["new"]
+
+
+def test_a_confirmed_fall_ends_when_the_model_sees_walking_and_the_posture_is_unknown(
+        ) -> None:
+    """Legs hidden by furniture after getting up: the posture cannot be measured; the
+    model's walking ends the fall (no false long lie), a still body called waving does
+    not."""
+    eng, out = _engine("events.long_lie.after_s=5")
+    t = _run(eng, [*WALK, (_probs(falling=0.9), DOWN)]
+             + [(_probs(lying_on_the_floor=0.9), DOWN)] * 5)
+    assert eng.person_down
+    t = _run(eng, [(_probs(waving_for_help=0.9), UNCLEAR)] * 2, t0=t)
+    assert eng.person_down  # not an upright activity: still down
+    _run(eng, [(_probs(walking=0.9), UNCLEAR)] * 3, t0=t)
+    assert not eng.person_down
+    assert _of(out, "fall")[-1].type == "end"
+
+
+def test_a_long_lie_is_carried_on_only_with_its_fall() -> None:
+    import time
+
+    from edge_app.store import Incident
+
+    eng, _ = _engine()
+    now = time.time()
+    lie = Incident("lie-1", "long lie", "critical", "long_lie", "cam", now - 90.0, None, 0.9,
+                   now - 30.0, now - 5.0, None, None, None)
+    assert eng.resume([lie]) == ()
+    assert not eng.person_down

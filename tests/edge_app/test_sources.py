@@ -239,3 +239,23 @@ def test_a_stalled_stream_shows_0_fps_and_is_logged_once(
     finally:
         src.close()
         cap.unblock.set()
+
+
+def test_a_camera_lost_right_after_its_first_frame_counts_as_stalled() -> None:
+    first = [True]
+
+    def opener() -> _FakeCap | None:
+        if first[0]:
+            first[0] = False
+            return _FakeCap(1)  # one frame (read when opening), then nothing
+        return None
+
+    src = LiveSource(parse_source("rtsp://cam/stream"), opener=opener,
+                     reconnect_initial_s=0.05, reconnect_max_s=0.1)
+    try:
+        assert src.last_frame_wall is not None  # the frame read at open counts
+        src.STALE_S = 0.1
+        time.sleep(0.3)
+        assert src.fps == 0.0 and not src.connected
+    finally:
+        src.close()
