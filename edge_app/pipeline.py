@@ -273,11 +273,22 @@ class Pipeline:
 
     def _open_when_there(self) -> bool:
         """Retry opening a live source that was down at start, with the reconnect
-        backoff, until it opens (True) or the pipeline stops (False)."""
+        backoff, until it opens (True) or the pipeline stops (False). A source switch
+        asked for meanwhile (dashboard, MQTT) is taken at once."""
         delay = self.cfg.source.reconnect_initial_s
         while not self._stop.is_set():
             self._loop_beat = time.monotonic()
-            self._stop.wait(delay)
+            with self._lock:
+                nxt, self._switch_to = self._switch_to, None
+            if nxt is not None:
+                self.source_text = nxt
+                self.spec = parse_source(nxt)
+                self.source_description = self.spec.describe()
+                self._engine.source = self.source_description
+                log.info("switching to %s while waiting for the camera", self.source_description)
+                delay = self.cfg.source.reconnect_initial_s
+            else:
+                self._stop.wait(delay)
             if self._stop.is_set():
                 return False
             try:

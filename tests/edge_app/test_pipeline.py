@@ -242,6 +242,19 @@ def test_a_camera_down_at_start_is_waited_for_as_a_service(tmp_path: Path) -> No
         t0 = time.monotonic()
         p.stop()
         assert time.monotonic() - t0 < 5.0
+    # a switch asked for while waiting (dashboard, MQTT) is taken at once
+    from tests.edge_app.conftest import DEMO_VIDEO
+
+    r = Pipeline(cfg, source="7", max_seconds=3.0)
+    try:
+        r.start()
+        time.sleep(0.3)
+        r.switch_source(str(DEMO_VIDEO))
+        assert r.wait(60.0)
+        assert r.error is None and r.stats.frames > 0
+        assert r.source_description.endswith(DEMO_VIDEO.name)
+    finally:
+        r.stop()
     cfg2 = load_config(overrides=[f"data_dir={tmp_path}", "model.backend=onnxruntime",
                                   "source.wait_at_start=false"])
     q = Pipeline(cfg2, source="7")
