@@ -564,7 +564,7 @@ class Pipeline:
                 window = builder.build(samples, with_rgb=with_rgb, keep=keep)
                 self._last_box = window.box.as_tuple()
                 job = _Job(window, t, samples[0].time, time.monotonic(), not with_rgb,
-                           self._view_of(samples, keep), self._posture_of(samples, keep))
+                           *self._checks_of(samples, keep))
             self.stats.add("window", (time.perf_counter() - t0) * 1e3)
             assert self._worker is not None
             # files --fast: wait for the model (every window evaluated, deterministic);
@@ -575,17 +575,24 @@ class Pipeline:
 
     _last_box: tuple[int, int, int, int] | None = None
 
-    def _view_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]) -> ViewCheck | None:
+    def _checks_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]
+                   ) -> tuple[ViewCheck | None, BodyPosture | None]:
+        """The window's view verdict and the body's posture at its end, from one stack
+        of its keypoints (the persons' samples left out by ``keep`` count as unseen)."""
+        kp = np.stack([s.keypoints for s in samples], axis=1)
+        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]
+        return self._view_of(kp, sc, samples[-1].image_size), self._posture_of(kp, sc)
+
+    def _view_of(self, kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
+                 image_size: tuple[int, int]) -> ViewCheck | None:
         """Is the person in full view at the end of the window (``edge_app.view``), and
         not standing again where they started (``edge_app.posture``)?"""
         vc = self.cfg.events.view_check
         st = self.cfg.events.standing_check
         if not (vc.enabled or st.enabled):
             return None
-        kp = np.stack([s.keypoints for s in samples], axis=1)
-        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]
         if vc.enabled:
-            verdict = check_view(kp, sc, samples[-1].image_size,
+            verdict = check_view(kp, sc, image_size,
                                  tail=max(1, round(vc.tail_s * self.sample_rate)),
                                  edge_margin=vc.edge_margin, min_torso=vc.min_torso,
                                  max_torso=vc.max_torso, min_seen=vc.min_seen)
@@ -598,14 +605,12 @@ class Pipeline:
                               min_upright=st.min_upright, min_legs=st.min_legs,
                               max_drop=st.max_drop, min_torso_ratio=st.min_torso_ratio)
 
-    def _posture_of(self, samples: list[Sample], keep: npt.NDArray[np.bool_]
+    def _posture_of(self, kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
                     ) -> BodyPosture | None:
         """The body at the window's end, for the fall's phases (``edge_app.posture``)."""
         fc = self.cfg.events.fall_confirm
         if not fc.enabled:
             return None
-        kp = np.stack([s.keypoints for s in samples], axis=1)
-        sc = np.stack([s.scores for s in samples], axis=1) * keep[..., None]
         return body_posture(kp, sc, tail=max(1, round(fc.tail_s * self.sample_rate)),
                             min_upright=fc.min_upright, min_legs=fc.min_legs,
                             max_down_upright=fc.down_upright)

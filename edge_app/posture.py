@@ -71,7 +71,7 @@ def _person_standing(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32], t
     """This person stands again at the end of the window, as high as at its start."""
     n = kp.shape[0]
     tail = min(tail, n)
-    end = [m for m in (_stance(kp[i], sc[i]) for i in range(n - tail, n)) if m is not None]
+    end = _tail_stances(kp, sc, tail)
     start = [m for m in (_stance(kp[i], sc[i]) for i in range(min(head, n - tail)))
              if m is not None]
     if len(end) < tail / 2 or not start:
