@@ -77,6 +77,7 @@ from edge_app.pipeline import Pipeline
 from edge_app.pose import PoseResult
 from edge_app.runner import Prediction
 from edge_app.sources import SourceFrame, VideoFileSource, parse_source
+from model.files import file_sha256
 
 log = logging.getLogger("falls")
 ROOT = Path(__file__).resolve().parents[1]
@@ -177,11 +178,6 @@ def outcome_of(name: str, group: str, res: ReplayResult, floor_s: float | None,
 
 
 # ----------------------------------------------------------------------------- caches
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 class Cache:
@@ -348,7 +344,7 @@ class Settings:
 
 def _replay_cached(source: str, s: Settings, pose_key: str | None,
                    open_source: Callable[[str], Any] | None = None) -> ReplayResult:
-    model_key = "model-" + _digest(_sha256(s.model))
+    model_key = "model-" + _digest(file_sha256(s.model))
     preds = s.cache.load(model_key)
     poses = s.cache.load(pose_key) if pose_key else {}
     n_preds, n_poses = len(preds), len(poses)
@@ -386,7 +382,7 @@ def section_dev(s: Settings) -> list[ClipOutcome] | str:
         floor = entry.get("floor_time_s")
         group = (GROUP_FALLS if entry["kind"] == "fall" else
                  GROUP_FLOOR if name in FLOOR_ON_PURPOSE else GROUP_ADL)
-        pose_key = "pose-" + _digest(entry.get("sha256") or _sha256(path), s.hold_before,
+        pose_key = "pose-" + _digest(entry.get("sha256") or file_sha256(path), s.hold_before,
                                      s.hold_after, cfg.pose.model_dump(),
                                      cfg.window.sample_rate_hz, str(s.model.name),
                                      *([s.distant, HeldVideoSource.MAX_CANVAS]

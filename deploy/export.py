@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import logging
 import subprocess
 import sys
@@ -24,6 +23,7 @@ import torch
 
 from model.contract import RGB_SIZE
 from model.epamnet import EPAMNet, build_epamnet
+from model.files import file_sha256
 from model.labels import get_label_set
 from model.metadata import BATCH_DIM, INPUT_NAMES, OUTPUT_NAMES, ModelMetadata
 
@@ -66,14 +66,6 @@ class CheckResult:
     @property
     def ok(self) -> bool:
         return all(d <= self.bound(n) for n, d in self.max_abs_diff.items())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # Checkpoint metadata keys whose values are file paths (a stage's ``init`` maps every
@@ -170,7 +162,7 @@ def load_checkpoint(path: Path) -> tuple[EPAMNet, dict[str, Any]]:
     except RuntimeError as exc:
         raise ExportError(f"checkpoint {path} does not match EPAM-Net: "
                           f"{str(exc).splitlines()[0]}") from exc
-    meta.setdefault("checkpoint_sha256", _sha256(path))
+    meta.setdefault("checkpoint_sha256", file_sha256(path))
     return model.eval(), meta
 
 

@@ -16,12 +16,13 @@ keyed by the model's hash). No torch needed.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import logging
 import os
 import shutil
 import sys
 from pathlib import Path
+
+from model.files import file_sha256
 
 __all__ = ["ModelStoreError", "current", "install", "main", "rollback"]
 
@@ -83,7 +84,7 @@ def install(source: Path, models_dir: Path, *, run_window: bool = True) -> Path:
     if not source.is_file():
         raise ModelStoreError(f"{source} does not exist")
     summary = _check(source, run_window)
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    digest = file_sha256(source)
     models_dir.mkdir(parents=True, exist_ok=True)
     stem = source.stem.removesuffix(".onnx")
     dest = models_dir / f"{stem}-{digest[:12]}.onnx"

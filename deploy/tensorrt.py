@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -39,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from model.files import file_sha256
 from model.metadata import INPUT_NAMES, Geometry
 
 __all__ = [
@@ -175,14 +175,6 @@ def detect_device(env: Mapping[str, str] | None = None) -> DeviceInfo:
     return DeviceInfo(gpu=_gpu_name(env), trt_version=_trt_version(trtexec), trtexec=trtexec)
 
 
-def model_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def cache_key(model_digest: str, device: DeviceInfo) -> str:
     """``<sha256[:16]>_<gpu>_trt<version>``: a new model, GPU or TensorRT builds anew."""
     return f"{model_digest[:16]}_{device.gpu_slug}_trt{device.trt_version}"
@@ -258,7 +250,7 @@ def build_engine(
         raise TensorRTError("trtexec not found: on Jetson it is /usr/src/tensorrt/bin/trtexec "
                             "(apt install tensorrt); elsewhere install TensorRT and put trtexec "
                             "on PATH, or set $TRTEXEC")
-    folder = cache_root / cache_key(model_sha256(onnx_path), device)
+    folder = cache_root / cache_key(file_sha256(onnx_path), device)
     engine = folder / spec.engine_name
     cmd = trtexec_command(device.trtexec or "trtexec", onnx_path, engine, spec,
                           trt_version=device.trt_version,

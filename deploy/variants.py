@@ -25,7 +25,6 @@ misses ``--min-agreement``.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import shutil
@@ -39,6 +38,7 @@ from typing import Any, Literal
 import numpy as np
 
 from deploy.calibration import CalibrationError, WindowSet, load_windows
+from model.files import file_sha256
 from model.metadata import OUTPUT_NAMES, ModelMetadata
 
 __all__ = [
@@ -80,14 +80,6 @@ class VariantReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def copy_metadata(src: Path, dst: Path, **extra: str) -> None:
@@ -144,7 +136,7 @@ def make_fp16(src: Path, dst: Path) -> Path:
     half = float16.convert_float_to_float16(_detach_outputs(model), keep_io_types=True)
     dst.parent.mkdir(parents=True, exist_ok=True)
     onnx.save(half, str(dst))
-    copy_metadata(src, dst, variant="fp16", variant_of=_sha256(src))
+    copy_metadata(src, dst, variant="fp16", variant_of=file_sha256(src))
     log.info("wrote %s (%.1f MB)", dst, dst.stat().st_size / 1e6)
     return dst
 
@@ -218,7 +210,7 @@ def make_int8(
         )
     calibration = json.dumps({"source": windows.source, "windows": len(windows),
                               "method": method, "per_channel": per_channel, "format": "QDQ"})
-    copy_metadata(src, dst, variant="int8", variant_of=_sha256(src), calibration=calibration)
+    copy_metadata(src, dst, variant="int8", variant_of=file_sha256(src), calibration=calibration)
     log.info("wrote %s (%.1f MB)", dst, dst.stat().st_size / 1e6)
     return dst
 

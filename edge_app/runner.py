@@ -63,14 +63,6 @@ def choose_providers(preference: Sequence[str], available: Sequence[str]) -> lis
     return chosen
 
 
-def _file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 @dataclass(frozen=True)
 class Prediction:
     """Logits of one window and how long inference took (ms)."""

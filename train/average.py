@@ -22,10 +22,10 @@ from typing import Any
 
 import torch
 
+from model.files import file_sha256
 from train.checkpoint import (
     FORMAT,
     CheckpointError,
-    file_sha256,
     read_checkpoint,
     write_checkpoint,
 )

@@ -15,7 +15,6 @@ A checkpoint is a dict that loads with ``torch.load(weights_only=True)``:
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import random
@@ -31,7 +30,6 @@ __all__ = [
     "FORMAT",
     "CheckpointError",
     "capture_rng",
-    "file_sha256",
     "load_state_strict",
     "load_stream_weights",
     "read_checkpoint",
@@ -92,12 +90,6 @@ def write_checkpoint(path: Path, checkpoint: Mapping[str, Any]) -> Path:
     torch.save(dict(checkpoint, format=FORMAT), tmp)
     tmp.replace(path)
     return path
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file (recorded in the meta of what was made from it)."""
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def read_checkpoint(path: Path, *, training_state: bool = True) -> dict[str, Any]:

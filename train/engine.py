@@ -29,11 +29,11 @@ from torch.nn.parallel import DistributedDataParallel
 
 from model.contract import RGB_SIZE
 from model.epamnet import EPAMNet
+from model.files import file_sha256
 from train.build import build_dataset, build_model, resolve_class_names, resolve_device
 from train.checkpoint import (
     CheckpointError,
     capture_rng,
-    file_sha256,
     load_state_strict,
     load_stream_weights,
     read_checkpoint,

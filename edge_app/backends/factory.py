@@ -15,7 +15,6 @@ The rule (``backend="auto"``):
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ import numpy.typing as npt
 
 from edge_app.config import AppConfig
 from edge_app.runner import ModelRunner, Prediction, choose_providers
+from model.files import file_sha256
 from model.metadata import ModelMetadata
 
 __all__ = [
@@ -141,14 +141,6 @@ def _save_choice(path: Path, key: str, entry: dict[str, Any]) -> None:
         log.warning("cannot cache the backend choice in %s: %s", path, exc)
 
 
-def _file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _trt_cache_dir(cfg: AppConfig) -> Path:
     return (Path(cfg.model.trt_cache_dir).expanduser() if cfg.model.trt_cache_dir
             else cfg.resolved_data_dir() / "trt_cache")
@@ -198,7 +190,7 @@ def make_runner(
         return OpenVINORunner(model_path, threads=threads, precision=precision,
                               cache_dir=ov_cache)
 
-    key = choice_key(_file_sha256(model_path), threads, precision)
+    key = choice_key(file_sha256(model_path), threads, precision)
     store = _choice_path(cfg)
     entry = load_choice(store).get(key)
     if entry is not None:

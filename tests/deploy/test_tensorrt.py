@@ -14,10 +14,10 @@ from deploy.tensorrt import (
     cache_key,
     detect_device,
     main,
-    model_sha256,
     parse_trt_version,
     trtexec_command,
 )
+from model.files import file_sha256
 
 FAKE_TRTEXEC = """#!/bin/sh
 # A stand-in for trtexec: prints TensorRT's banner, writes --saveEngine, reports latency.
@@ -105,7 +105,7 @@ def test_build_caches_by_key_and_reports_latency(fake_bin: Path, tiny_model: Pat
     assert not first.cached and first.engine.read_bytes() == b"engine"
     assert first.gpu_median_ms == pytest.approx(3.35)
     key = first.engine.parent.name
-    assert key.startswith(model_sha256(tiny_model)[:16])
+    assert key.startswith(file_sha256(tiny_model)[:16])
     assert key.endswith("_geforce-rtx-4060-laptop-gpu_trt10.3.0")
     assert (first.engine.parent / "build.json").is_file()
     assert not list(first.engine.parent.glob("*.tmp"))

@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 
 from model.epamnet import build_epamnet
+from model.files import file_sha256
 from tests.train.conftest import MakeConfig, first_batch
-from train.checkpoint import CheckpointError, file_sha256, read_checkpoint, write_checkpoint
+from train.checkpoint import CheckpointError, read_checkpoint, write_checkpoint
 from train.engine import Trainer
 from train.phases import distill_loss, phase_loss
 

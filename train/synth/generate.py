@@ -17,7 +17,6 @@ Output folder::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import multiprocessing as mp
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from model.files import file_sha256
 from model.labels import ADL_CLASSES
 from train.synth.body import (
     POINT_INDEX,
@@ -387,10 +387,6 @@ def iter_clips(cfg: SynthConfig, out: Path | None = None) -> Iterator[tuple[dict
         yield from pool.imap(_make, jobs, chunksize=8)
 
 
-def _file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-
-
 def generate_dataset(cfg: SynthConfig, out: Path,
                      recipe: dict[str, str] | None = None) -> dict[str, Any]:
     """Write the data set to ``out`` (see the module docstring); returns the summary.
@@ -420,7 +416,7 @@ def generate_dataset(cfg: SynthConfig, out: Path,
         "generator": "train.synth",
         "version": GENERATOR_VERSION,
         "config": cfg.to_dict(),
-        "noise_profile_sha256": _file_hash(Path(cfg.profile)),
+        "noise_profile_sha256": file_sha256(cfg.profile)[:16],
         "counts": counts,
         "split": {k: len(v) for k, v in split.items()},
         "val_subjects": sorted(val_subjects(cfg)),
