@@ -7,15 +7,17 @@ must agree: a test checks it).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+from model import configfile
+from model.configfile import ConfigError
+from model.configfile import Section as _Section
 
 __all__ = [
     "ASSETS",
@@ -38,14 +40,6 @@ DEFAULT_VIDEO = ASSETS / "demo" / "one-by-one-person-detection.mp4"
 Level = Literal["info", "warning", "critical"]
 Provider = Literal["tensorrt", "cuda", "openvino", "cpu"]
 DEFAULT_PROVIDERS: tuple[Provider, ...] = ("tensorrt", "cuda", "cpu")
-
-
-class ConfigError(ValueError):
-    """A configuration problem, worded for the person who wrote the file."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class SourceConfig(_Section):
@@ -422,58 +416,7 @@ class AppConfig(_Section):
 
 def valid_keys(model: type[BaseModel] = AppConfig, prefix: str = "") -> list[str]:
     """Every dotted key (leaves and sections) of the config."""
-    keys: list[str] = []
-    for name, field in model.model_fields.items():
-        dotted = f"{prefix}{name}"
-        keys.append(dotted)
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            keys.extend(valid_keys(ann, dotted + "."))
-    return keys
-
-
-def _section_keys(path: Iterable[str | int]) -> tuple[str, list[str]]:
-    model: type[BaseModel] = AppConfig
-    parts: list[str] = []
-    for p in path:
-        if not isinstance(p, str):
-            continue
-        field = model.model_fields.get(p)
-        if field is None:
-            break
-        ann = field.annotation
-        if isinstance(ann, type) and issubclass(ann, BaseModel):
-            model = ann
-            parts.append(p)
-        elif p == "rules":
-            model = RuleConfig
-            parts.append(p)
-        else:
-            break
-    return ".".join(parts), list(model.model_fields)
-
-
-def _format_errors(exc: ValidationError, origin: str) -> str:
-    lines = [f"invalid configuration ({origin}):"]
-    for err in exc.errors():
-        loc = [p for p in err["loc"]]
-        dotted = ".".join(str(p) for p in loc)
-        if err["type"] == "extra_forbidden":
-            section, names = _section_keys(loc[:-1])
-            bad = str(loc[-1])
-            close = difflib.get_close_matches(bad, names, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            where = f"under '{section}'" if section else "at the top level"
-            lines.append(f"  unknown key '{dotted}'.{hint} Valid keys {where}: "
-                         f"{', '.join(names)}")
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-            got = err.get("input")
-            shown = ""
-            if not isinstance(got, dict) and "password" not in dotted:
-                shown = f" (got {got!r})"
-            lines.append(f"  {dotted or '(config)'}: {msg}{shown}")
-    return "\n".join(lines)
+    return configfile.valid_keys(model, prefix)
 
 
 # ------------------------------------------------------------------ loading
@@ -499,59 +442,6 @@ def _substitute_env(value: Any, env: Mapping[str, str]) -> Any:
     return value
 
 
-def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in over.items():
-        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
-            out[k] = _deep_merge(out[k], v)
-        else:
-            out[k] = v
-    return out
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must be a mapping of keys, not "
-                          f"{type(data).__name__}")
-    return data
-
-
-def _apply_set(data: dict[str, Any], item: str) -> None:
-    if "=" not in item:
-        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. window.stride=8")
-    key, raw = item.split("=", 1)
-    key = key.strip()
-    parts = key.split(".")
-    known = valid_keys()
-    if key not in known and not (len(parts) >= 3 and parts[:2] == ["events", "rules"]):
-        section, names = _section_keys(parts[:-1])
-        close = difflib.get_close_matches(key, known, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        where = f"under '{section}'" if section else "at the top level"
-        raise ConfigError(f"--set {key}: unknown key.{hint} Valid keys {where}: "
-                          f"{', '.join(names)}")
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    node = data
-    for p in parts[:-1]:
-        nxt = node.get(p)
-        if not isinstance(nxt, dict):
-            nxt = {}
-            node[p] = nxt
-        node = nxt
-    node[parts[-1]] = value
-
-
 def load_config(
     path: str | Path | None = None,
     overrides: Iterable[str] = (),
@@ -563,15 +453,17 @@ def load_config(
     Raises ``ConfigError`` with a message that names the key and the valid ones.
     """
     environ = os.environ if env is None else env
-    data = _read_yaml(DEFAULT_CONFIG) if DEFAULT_CONFIG.is_file() else {}
+    data = configfile.read_yaml(DEFAULT_CONFIG, empty_ok=True) if DEFAULT_CONFIG.is_file() \
+        else {}
     origin = str(DEFAULT_CONFIG)
     if path is not None:
-        data = _deep_merge(data, _read_yaml(Path(path)))
+        data = configfile.deep_merge(data, configfile.read_yaml(Path(path), empty_ok=True))
         origin = str(path)
     for item in overrides:
-        _apply_set(data, item)
+        configfile.apply_set(data, item, AppConfig, example="window.stride=8", empty="",
+                             open_sections=("events.rules",))
     data = _substitute_env(data, environ)
     try:
         return AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, origin)) from None
+        raise ConfigError(configfile.format_errors(exc, origin, AppConfig)) from None

@@ -16,14 +16,16 @@ Batch sizes are global (all processes together; each of ``W`` DDP processes take
 from __future__ import annotations
 
 import copy
-import difflib
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
+
+from model import configfile
+from model.configfile import ConfigError
+from model.configfile import Section as _Section
 
 __all__ = [
     "CONFIG_DIR",
@@ -48,14 +50,6 @@ __all__ = [
 CONFIG_DIR = Path(__file__).resolve().parent / "configs"
 Phase = Literal["pose", "rgb", "joint"]
 PHASES: tuple[Phase, ...] = ("pose", "rgb", "joint")
-
-
-class ConfigError(ValueError):
-    """A configuration problem, worded for the person who wrote the file."""
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 class DataConfig(_Section):
@@ -230,106 +224,12 @@ def _path(value: str) -> Path:
     return Path(os.path.expandvars(os.path.expanduser(value)))
 
 
-# ------------------------------------------------------------------ keys and errors
-
-
-def _sub_model(annotation: Any) -> type[BaseModel] | None:
-    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) \
-        else None
+# ------------------------------------------------------------------ keys and loading
 
 
 def valid_keys(model: type[BaseModel] = TrainConfig, prefix: str = "") -> list[str]:
     """Every dotted key (sections and leaves) of the config."""
-    keys: list[str] = []
-    for name, field in model.model_fields.items():
-        keys.append(prefix + name)
-        sub = _sub_model(field.annotation)
-        if sub is not None:
-            keys.extend(valid_keys(sub, f"{prefix}{name}."))
-    return keys
-
-
-def _section(parts: Iterable[str | int]) -> tuple[str, list[str]]:
-    model: type[BaseModel] = TrainConfig
-    names: list[str] = []
-    for p in parts:
-        field = model.model_fields.get(str(p))
-        sub = _sub_model(field.annotation) if field is not None else None
-        if sub is None:
-            break
-        model = sub
-        names.append(str(p))
-    return ".".join(names), list(model.model_fields)
-
-
-def _format_errors(exc: ValidationError, origin: str) -> str:
-    lines = [f"invalid training configuration ({origin}):"]
-    for err in exc.errors():
-        dotted = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            section, names = _section(err["loc"][:-1])
-            close = difflib.get_close_matches(str(err["loc"][-1]), names, n=1)
-            hint = f" Did you mean '{close[0]}'?" if close else ""
-            where = f"under '{section}'" if section else "at the top level"
-            lines.append(f"  unknown key '{dotted}'.{hint} Valid keys {where}: {', '.join(names)}")
-        else:
-            got = err.get("input")
-            shown = "" if isinstance(got, dict) else f" (got {got!r})"
-            lines.append(f"  {dotted or '(config)'}: "
-                         f"{err['msg'].removeprefix('Value error, ')}{shown}")
-    return "\n".join(lines)
-
-
-def _read_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        shipped = sorted(p.name for p in CONFIG_DIR.glob("*.yaml"))
-        raise ConfigError(f"config file {path} does not exist (shipped configs in "
-                          f"{CONFIG_DIR}: {', '.join(shipped)})")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must be a mapping of keys")
-    return data
-
-
-def _apply_set(data: dict[str, Any], item: str) -> None:
-    if "=" not in item:
-        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. data.num_workers=0")
-    key, raw = (s.strip() for s in item.split("=", 1))
-    known = valid_keys()
-    if key not in known:
-        parts = key.split(".")
-        section, names = _section(parts[:-1])
-        close = difflib.get_close_matches(key, known, n=3)
-        hint = f" Did you mean {', '.join(close)}?" if close else ""
-        where = f"under '{section}'" if section else "at the top level"
-        raise ConfigError(f"--set {key}: unknown key.{hint} Valid keys {where}: "
-                          f"{', '.join(names)}")
-    try:
-        value = yaml.safe_load(raw) if raw else None
-    except yaml.YAMLError:
-        value = raw
-    node = data
-    parts = key.split(".")
-    for p in parts[:-1]:
-        child = node.get(p)
-        if not isinstance(child, dict):
-            child = {}
-            node[p] = child
-        node = child
-    node[parts[-1]] = value
-
-
-def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
-        else:
-            out[key] = value
-    return out
+    return configfile.valid_keys(model, prefix)
 
 
 def config_from_dict(
@@ -338,14 +238,15 @@ def config_from_dict(
     """Validate a config mapping (e.g. the one stored in a checkpoint) after overrides."""
     data = copy.deepcopy(data)
     for item in overrides:
-        _apply_set(data, item)
+        configfile.apply_set(data, item, TrainConfig, example="data.num_workers=0")
     phases = data.get("phases")
     if isinstance(phases, dict):  # a phase given in part keeps the paper's other settings
-        data["phases"] = _deep_merge(PhasesConfig().model_dump(), phases)
+        data["phases"] = configfile.deep_merge(PhasesConfig().model_dump(), phases)
     try:
         return TrainConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(exc, origin)) from None
+        raise ConfigError(configfile.format_errors(exc, origin, TrainConfig,
+                                                   "training configuration")) from None
 
 
 def load_config(path: str | Path, overrides: Iterable[str] = ()) -> TrainConfig:
@@ -354,4 +255,5 @@ def load_config(path: str | Path, overrides: Iterable[str] = ()) -> TrainConfig:
     Raises ``ConfigError`` naming the bad key and the valid ones.
     """
     path = Path(path)
-    return config_from_dict(_read_yaml(path), overrides, origin=str(path))
+    data = configfile.read_yaml(path, shipped=CONFIG_DIR)
+    return config_from_dict(data, overrides, origin=str(path))
