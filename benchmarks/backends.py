@@ -126,13 +126,14 @@ def main(argv: list[str] | None = None) -> int:
     import onnxruntime as ort
     import torch
 
-    from deploy.calibration import WindowSet, windows_from_video
     from deploy.export import export_onnx
     from deploy.variants import make_fp16, make_int8
     from edge_app.backends import openvino_available
+    from edge_app.calibration import windows_from_video
     from edge_app.config import DEFAULT_VIDEO
     from model.epamnet import build_epamnet
     from model.metadata import ModelMetadata
+    from model.windows import WindowSet
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)

@@ -330,10 +330,7 @@ def main(argv: list[str] | None = None) -> int:
         if meta.provenance.get("source") == "random-init":
             log.warning("%s has random weights: its logits are nearly tied, so top-1 "
                         "agreement says little; validate a trained model", fp32.name)
-        from edge_app.config import DEFAULT_VIDEO
-
-        calib_source = args.calib or str(DEFAULT_VIDEO)
-        windows = load_windows(calib_source, max_windows=args.windows,
+        windows = load_windows(args.calib or None, max_windows=args.windows,
                                sample_rate_hz=meta.sample_rate_hz, sampling=meta.sampling,
                                video_root=args.video_root, split=args.split,
                                stride=args.stride)

@@ -8,7 +8,7 @@ import onnx
 import onnxruntime as ort
 import pytest
 
-from deploy.calibration import WindowSet, windows_from_video
+from deploy.calibration import WindowSet, load_windows
 from deploy.variants import main, make_fp16, make_int8, validate_variant
 from model.metadata import ModelMetadata
 from tests.deploy.conftest import BUNDLED_MODEL, DEMO_VIDEO, random_windows
@@ -91,18 +91,18 @@ def test_cli_keypoint_pickle_needs_video_root(tiny_model: Path, tmp_path: Path,
 
 
 def test_windows_from_demo_video_use_the_app_pipeline() -> None:
-    windows = windows_from_video(DEMO_VIDEO, max_windows=1)
+    windows = load_windows(max_windows=1)  # python -m edge_app.calibration, demo video
     assert len(windows) == 1
     assert windows.pose.shape == (1, 17, 48, 56, 56) and windows.rgb.shape == (1, 3, 16, 224, 224)
     assert 0.5 < windows.pose.max() <= 1.0  # a person's heatmaps, scaled by 0-1 scores
     assert windows.rgb.std() > 0.1  # real crops, not blanks
-    assert windows.source.startswith("video:")
+    assert windows.source == f"video:{DEMO_VIDEO.name}"
 
 
 @pytest.mark.slow
 def test_real_epamnet_variants_agree_on_real_windows(tmp_path: Path) -> None:
     """The bundled EPAM-Net: FP16 and INT8 against FP32 on real demo-video windows."""
-    windows = windows_from_video(DEMO_VIDEO, max_windows=8)
+    windows = load_windows(DEMO_VIDEO, max_windows=8)
     calib, held = windows.split()
     fp16 = make_fp16(BUNDLED_MODEL, tmp_path / "m.fp16.onnx")
     int8 = make_int8(BUNDLED_MODEL, tmp_path / "m.int8.onnx", calib)
