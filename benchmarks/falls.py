@@ -72,8 +72,8 @@ from benchmarks.model_card import (
     replay,
     write_replay_pickle,
 )
+from edge_app.app import EdgeApp
 from edge_app.config import DEFAULT_MODEL, load_config
-from edge_app.pipeline import Pipeline
 from edge_app.pose import PoseResult
 from edge_app.runner import Prediction
 from edge_app.sources import SourceFrame, VideoFileSource, parse_source
@@ -215,7 +215,7 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
-def cached_model(p: Pipeline, table: dict[Any, Any]) -> None:
+def cached_model(p: EdgeApp, table: dict[Any, Any]) -> None:
     """Serve ``p.runner.predict`` from ``table`` (input digest -> logits), filling it."""
     predict = p.runner.predict
 
@@ -235,9 +235,10 @@ def cached_model(p: Pipeline, table: dict[Any, Any]) -> None:
     setattr(p.runner, "predict", wrapped)  # noqa: B010 - an instance wrapper
 
 
-def cached_pose(p: Pipeline, table: dict[Any, Any]) -> None:
-    """Serve the pipeline's pose calls from ``table`` (frame time -> keypoints, scores)."""
-    pose_of = p._pose_of
+def cached_pose(p: EdgeApp, table: dict[Any, Any]) -> None:
+    """Serve the camera's pose calls from ``table`` (frame time -> keypoints, scores)."""
+    windower = p.camera.windower
+    pose_of = windower.pose_of
 
     def wrapped(frame: SourceFrame) -> PoseResult:
         key = round(frame.time, 4)
@@ -248,7 +249,7 @@ def cached_pose(p: Pipeline, table: dict[Any, Any]) -> None:
         table[key] = (res.keypoints, res.scores)
         return res
 
-    setattr(p, "_pose_of", wrapped)  # noqa: B010 - an instance wrapper
+    setattr(windower, "pose_of", wrapped)  # noqa: B010 - an instance wrapper
 
 
 # ----------------------------------------------------------------------------- held video
@@ -349,9 +350,9 @@ def _replay_cached(source: str, s: Settings, pose_key: str | None,
     poses = s.cache.load(pose_key) if pose_key else {}
     n_preds, n_poses = len(preds), len(poses)
 
-    def prepare(p: Pipeline) -> None:
+    def prepare(p: EdgeApp) -> None:
         if open_source is not None:
-            setattr(p, "open_source", open_source)  # noqa: B010
+            setattr(p.camera, "open_source", open_source)  # noqa: B010
         cached_model(p, preds)
         if pose_key:
             cached_pose(p, poses)

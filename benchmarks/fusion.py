@@ -51,8 +51,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
 from benchmarks.model_card import DEFAULT_DATA, ReplayResult, replay
+from edge_app.app import EdgeApp
 from edge_app.config import DEFAULT_MODEL
-from edge_app.pipeline import Pipeline
 from edge_app.runner import ModelError, ModelRunner, Prediction
 
 log = logging.getLogger("fusion")
@@ -153,9 +153,9 @@ def replay_with_tap(source: str, scorer: StreamScorer, model: Path,
     """The edge pipeline on ``source`` with the fused model, every RGB window tallied."""
     taps: list[_Tap] = []
 
-    def install(p: Pipeline) -> None:
-        taps.append(_Tap(p.runner, scorer, tally))
-        p.runner = taps[0]  # type: ignore[assignment]
+    def install(p: EdgeApp) -> None:
+        taps.append(_Tap(p.camera.runner, scorer, tally))
+        p.camera.runner = taps[0]  # type: ignore[assignment]
 
     result = replay(source, model, overrides=["model.backend=onnxruntime",
                                               "privacy.enabled=false"], prepare=install)

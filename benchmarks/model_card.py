@@ -16,7 +16,7 @@ Sections (each skipped, with the reason, when its data is absent):
   projected like UTKinect): nobody falls, so every window called "falling" is a false
   call; the table shows what each action is taken for.
 - ``urfd``: UR Fall Detection falls 1-15 (AlphaPose keypoints), each video replayed
-  through the edge pipeline itself (``edge_app.pipeline.Pipeline``, keypoint-file source,
+  through the edge pipeline itself (``edge_app.app.EdgeApp``, keypoint-file source,
   ``--fast``, the default event rules), with the first frame held for ``--pad-before``
   seconds and the last for ``--pad-after`` (the clips are 2-7 s, shorter than the
   context the monitor has in a home). A fall is caught when a critical fall alert is
@@ -59,8 +59,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
+from edge_app.app import EdgeApp
 from edge_app.config import DEFAULT_MODEL, load_config
-from edge_app.pipeline import Pipeline
 from edge_app.runner import ModelError, ModelRunner
 from edge_app.types import Event, SinkBase, WindowResult
 from train.pyskl import Annotation, PysklFile
@@ -144,7 +144,7 @@ class _Recorder(SinkBase):
 
 
 def replay(source: str, model: Path, *, overrides: Sequence[str] = (),
-           prepare: Callable[[Pipeline], None] | None = None) -> ReplayResult:
+           prepare: Callable[[EdgeApp], None] | None = None) -> ReplayResult:
     """Run the edge pipeline on ``source`` (``--fast``) and record what it decided.
 
     ``prepare`` is called with the pipeline before it starts (e.g. to wrap its runner).
@@ -156,7 +156,7 @@ def replay(source: str, model: Path, *, overrides: Sequence[str] = (),
         old = os.environ.get("EPAM_DATA_DIR")
         os.environ["EPAM_DATA_DIR"] = tmp
         try:
-            p = Pipeline(cfg, source=source, model_path=model, realtime=False)
+            p = EdgeApp(cfg, source=source, model_path=model, realtime=False)
             if prepare is not None:
                 prepare(p)
             p.add_sink(_Recorder(result))

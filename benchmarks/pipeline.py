@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
+from edge_app.app import EdgeApp
 from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config
-from edge_app.pipeline import Pipeline
 
 
 def make_720p30(src: Path, out: Path, seconds: float) -> Path:
@@ -57,7 +57,7 @@ def run_once(video: Path, model: Path, seconds: float, realtime: bool,
     cfg = load_config(overrides=["logging.level=WARNING", *(overrides or [])])
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EPAM_DATA_DIR"] = tmp
-        p = Pipeline(cfg, source=str(video), model_path=model, realtime=realtime,
+        p = EdgeApp(cfg, source=str(video), model_path=model, realtime=realtime,
                      max_seconds=seconds)
         t0 = time.monotonic()
         p.start()

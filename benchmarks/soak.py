@@ -19,8 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
+from edge_app.app import EdgeApp
 from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config
-from edge_app.pipeline import Pipeline
 
 
 def rss_mb() -> float:
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["EPAM_DATA_DIR"] = tmp
         events = Path(tmp) / "events.jsonl"
-        p = Pipeline(cfg, source=str(args.video), model_path=args.model, realtime=True,
+        p = EdgeApp(cfg, source=str(args.video), model_path=args.model, realtime=True,
                      events_out=events)
         p.start()
         rows = []

@@ -5,11 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 from edge_app.config import AppConfig, ConfigError, load_config
 
@@ -78,8 +75,8 @@ def _want_dashboard(args: argparse.Namespace, cfg: AppConfig) -> tuple[bool, str
 
 
 def _run(args: argparse.Namespace) -> int:
+    from edge_app.app import EdgeApp
     from edge_app.logging_setup import setup_logging
-    from edge_app.pipeline import Pipeline
     from edge_app.pose import PoseError
     from edge_app.runner import ModelError
     from edge_app.sources import SourceError
@@ -106,9 +103,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         realtime = cfg.source.mode == "realtime"
     try:
-        pipeline = Pipeline(cfg, source=args.source, model_path=args.model,
-                            events_out=args.events_out, realtime=realtime,
-                            max_seconds=args.max_seconds)
+        app = EdgeApp(cfg, source=args.source, model_path=args.model,
+                      events_out=args.events_out, realtime=realtime,
+                      max_seconds=args.max_seconds)
     except (ModelError, SourceError, StoreError) as exc:
         log.error("%s", exc)
         return 2
@@ -116,72 +113,38 @@ def _run(args: argparse.Namespace) -> int:
 
     watchdog = SystemdWatchdogSink()
     if watchdog.enabled:  # under systemd (Type=notify): READY, then pings while healthy
-        pipeline.add_sink(watchdog)
+        app.add_sink(watchdog)
     if cfg.mqtt.enabled:
         try:
             from edge_app.mqtt import MqttSetupError, MqttSink
         except ImportError as exc:
             log.error("MQTT is enabled but not available: %s", exc)
-            pipeline.stop()
+            app.stop()
             return 2
         from edge_app import __version__
 
         try:
-            mqtt_sink = MqttSink(cfg, pipeline.store, pipeline, model_name=pipeline.model_name,
-                                 class_names=pipeline.class_names, sw_version=__version__)
+            mqtt_sink = MqttSink(cfg, app.store, app, model_name=app.model_name,
+                                 class_names=app.class_names, sw_version=__version__)
         except MqttSetupError as exc:
             log.error("%s", exc)
-            pipeline.stop()
+            app.stop()
             return 2
-        pipeline.add_sink(mqtt_sink)
+        app.add_sink(mqtt_sink)
         mqtt_sink.start()
-    if use_dash:
-        from edge_app.dashboard import run_dashboard
-
-        try:
-            # --max-seconds is enforced by the pipeline, in the source's timeline
-            return run_dashboard(pipeline, cfg, screenshot=args.screenshot)
-        except (SourceError, PoseError) as exc:
-            log.error("%s", exc)
-            pipeline.stop()
-            return 2
-    return _run_headless(pipeline)
-
-
-def _run_headless(pipeline: object) -> int:
-    from edge_app.pipeline import Pipeline
-    from edge_app.pose import PoseError
-    from edge_app.sources import SourceError
-
-    assert isinstance(pipeline, Pipeline)
-    stop_signal = threading.Event()
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("received %s: stopping and flushing events", signal.Signals(signum).name)
-        stop_signal.set()
-        pipeline.request_stop()
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
-        try:
-            pipeline.start()
-        except (SourceError, PoseError) as exc:
-            log.error("%s", exc)
-            pipeline.stop()
-            return 2
-        while not pipeline.wait(0.5):
-            pass
-    finally:
-        pipeline.stop()
-        for s, h in old.items():
-            signal.signal(s, h)
-    st = pipeline.stats
-    log.info("done: %d frames, %d samples, %d windows (%d skipped), %.1f s of source",
-             st.frames, st.samples, st.windows, st.skipped_windows, st.source_time)
-    if pipeline.error:
-        log.error("stopped on an error: %s", pipeline.error)
-        return 1
-    return 0
+        if use_dash:
+            from edge_app.dashboard import run_dashboard
+
+            # --max-seconds is enforced by each camera, in its source's timeline;
+            # SIGTERM and SIGINT stop the app under the dashboard as headless
+            with app.signals_stop():
+                return run_dashboard(app, cfg, screenshot=args.screenshot)
+        return app.run()
+    except (SourceError, PoseError) as exc:
+        log.error("%s", exc)
+        app.stop()
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,11 +21,13 @@ from model.configfile import Section as _Section
 
 __all__ = [
     "ASSETS",
+    "DEFAULT_CAMERA",
     "DEFAULT_CONFIG",
     "DEFAULT_MODEL",
     "DEFAULT_POSE_MODEL",
     "DEFAULT_VIDEO",
     "AppConfig",
+    "CameraConfig",
     "ConfigError",
     "load_config",
     "valid_keys",
@@ -36,6 +38,7 @@ DEFAULT_CONFIG = ASSETS / "config" / "default.yaml"
 DEFAULT_MODEL = ASSETS / "models" / "epamnet_adl.onnx"
 DEFAULT_POSE_MODEL = ASSETS / "models" / "pose_landmarker_full.task"
 DEFAULT_VIDEO = ASSETS / "demo" / "one-by-one-person-detection.mp4"
+DEFAULT_CAMERA = "camera"  # the one camera's name when the config names none (edge_app.types)
 
 Level = Literal["info", "warning", "critical"]
 Provider = Literal["tensorrt", "cuda", "openvino", "cpu"]
@@ -352,6 +355,39 @@ class DashboardConfig(_Section):
                                          "night: 'times got up at night')")
 
 
+CAMERA_SECTIONS = ("source", "pose", "window", "privacy", "events")  # per-camera ``set:``
+_CAMERA_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class CameraConfig(_Section):
+    name: str = Field(description="the camera's id in events, the event store and MQTT "
+                      "topics: lower-case letters, digits, - and _ (e.g. bedroom)")
+    source: str = Field("", description="what source.uri takes; empty = source.uri")
+    room: str = Field("", description="where it watches, as people say it (Bedroom): the "
+                      "dashboard's and Home Assistant's name for it")
+    set: dict[str, Any] = Field(
+        default_factory=dict, description="this camera's own settings by dotted key, in the "
+        "sections source, pose, window, privacy and events (e.g. events.fall_confirm."
+        "confirm_s: 3)")
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not _CAMERA_NAME.match(v):
+            raise ValueError(f"camera name {v!r}: use lower-case letters, digits, - and _ "
+                             "(at most 32, starting with a letter or digit), e.g. bedroom")
+        return v
+
+    @field_validator("set")
+    @classmethod
+    def _sections(cls, v: dict[str, Any]) -> dict[str, Any]:
+        for key in v:
+            if key.split(".", 1)[0] not in CAMERA_SECTIONS:
+                raise ValueError(f"{key!r} cannot be set per camera: only keys under "
+                                 f"{', '.join(CAMERA_SECTIONS)} (the others are the app's)")
+        return v
+
+
 class AppConfig(_Section):
     data_dir: str = Field("", description="event store, logs, engine cache; empty = "
                           "$EPAM_DATA_DIR or ~/.local/share/epam-edge")
@@ -365,6 +401,9 @@ class AppConfig(_Section):
     logging: LoggingConfig = Field(default_factory=LoggingConfig)
     mqtt: MqttConfig = Field(default_factory=MqttConfig)
     dashboard: DashboardConfig = Field(default_factory=DashboardConfig)
+    cameras: list[CameraConfig] = Field(
+        default_factory=list, description="several cameras in one app (name, source, room, "
+        "set); empty = one camera on source.uri")
 
     @field_validator("data_dir")
     @classmethod
@@ -409,6 +448,49 @@ class AppConfig(_Section):
 
     def resolved_source(self) -> str:
         return self.source.uri or str(DEFAULT_VIDEO)
+
+    @model_validator(mode="after")
+    def _unique_cameras(self) -> AppConfig:
+        names = [c.name for c in self.cameras]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"cameras: the name {', '.join(twice)} is used twice; each "
+                             "camera needs its own")
+        return self
+
+    def camera_list(self, source: str | None = None) -> list[CameraConfig]:
+        """The cameras to run: ``source`` (``--source``) is one camera on it; else the
+        ``cameras:`` list (a camera without a source takes ``source.uri``); else one
+        camera on ``source.uri`` (the bundled demo when that is empty)."""
+        if source is not None:
+            one = self.cameras[0].name if len(self.cameras) == 1 else DEFAULT_CAMERA
+            return [CameraConfig(name=one, source=source,
+                                 room=self.cameras[0].room if self.cameras else "")]
+        if not self.cameras:
+            return [CameraConfig(name=DEFAULT_CAMERA, source=self.resolved_source())]
+        return [c if c.source else c.model_copy(update={"source": self.resolved_source()})
+                for c in self.cameras]
+
+    def for_camera(self, camera: CameraConfig) -> AppConfig:
+        """This config with ``camera.set`` applied (``ConfigError`` names a wrong key)."""
+        if not camera.set:
+            return self
+        data = self.model_dump()
+        for key, value in camera.set.items():
+            node = data
+            parts = key.split(".")
+            for part in parts[:-1]:
+                nxt = node.get(part) if isinstance(node, dict) else None
+                if not isinstance(nxt, dict):
+                    nxt = {}
+                    node[part] = nxt
+                node = nxt
+            node[parts[-1]] = value
+        try:
+            return AppConfig.model_validate(data)
+        except ValidationError as exc:
+            raise ConfigError(configfile.format_errors(
+                exc, f"cameras[{camera.name}].set", AppConfig)) from None
 
 
 # ------------------------------------------------------------------ key listing

@@ -49,7 +49,7 @@ import numpy.typing as npt
 from edge_app.config import EventsConfig, RuleConfig
 from edge_app.posture import BodyPosture
 from edge_app.store import Incident
-from edge_app.types import LEVEL_RANK, Event, Level
+from edge_app.types import DEFAULT_CAMERA, LEVEL_RANK, Event, Level
 from edge_app.view import LEFT_THE_VIEW, ViewCheck
 
 __all__ = ["POSSIBLE_FALL", "RECOVERED_FALL", "EventEngine", "Smoother"]
@@ -126,11 +126,13 @@ class EventEngine:
         emit: Callable[[Event], None],
         *,
         source: str,
+        camera: str = DEFAULT_CAMERA,
     ) -> None:
         self.cfg = cfg
         self.class_names = class_names
         self.emit_fn = emit
         self.source = source
+        self.camera = camera
         self.smoother = Smoother(cfg.smoothing_windows)
         self.index = {n: i for i, n in enumerate(class_names)}
         unknown = [n for n in [*cfg.rules, *cfg.fall_labels, *cfg.long_lie.labels]
@@ -197,7 +199,7 @@ class EventEngine:
         ev = Event(type=kind, id=inc.id, label=inc.label, level=inc.level,  # type: ignore[arg-type]
                    score=round(float(inc.score), 4), start_time=round(inc.start_time, 3),
                    end_time=None if end is None else round(end, 3), source=self.source,
-                   rule=inc.rule, wall_time=time.time())
+                   rule=inc.rule, wall_time=time.time(), camera=self.camera)
         inc.last_update = t
         inc.last_sent_score = inc.score
         self.emit_fn(ev)

@@ -17,6 +17,8 @@ import contextlib
 import logging
 import pickle
 import re
+import socket
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 SourceKind = Literal["camera", "stream", "gstreamer", "keypoints", "file"]
 _STREAM = re.compile(r"^(rtsp|rtsps|rtmp|http|https|udp|tcp)://", re.IGNORECASE)
 _VIDEO_DEV = re.compile(r"^/dev/video(\d+)$")
+# TCP ports of stream schemes whose URL names none (UDP cannot be probed: not here)
+_DEFAULT_PORTS = {"rtsp": 554, "rtsps": 322, "rtmp": 1935, "http": 80, "https": 443}
 
 
 class SourceError(RuntimeError):
@@ -325,6 +329,7 @@ class LiveSource(Source):
         height: int | None = None,
         stop: threading.Event | None = None,
         opener: Callable[[], Any] | None = None,
+        probe: Callable[[], bool | None] | None = None,
     ) -> None:
         self.spec = spec
         self._stop = stop or threading.Event()
@@ -332,6 +337,8 @@ class LiveSource(Source):
         self._max = reconnect_max_s
         self._width, self._height = width, height
         self._opener = opener or self._open_capture
+        # is the device there (None: cannot tell)? An injected opener has no real device.
+        self._probe = probe or (self._device_present if opener is None else lambda: None)
         self._cond = threading.Condition()
         self._latest: tuple[npt.NDArray[np.uint8], float] | None = None
         self._taken = True
@@ -443,7 +450,7 @@ class LiveSource(Source):
             self.connected = False
             self._release()
             while not self._stop.is_set():
-                self._stop.wait(backoff)
+                self._wait_to_reopen(backoff)
                 if self._stop.is_set():
                     return
                 cap = self._opener()
@@ -461,6 +468,47 @@ class LiveSource(Source):
                          min(backoff * 2, self._max))
                 backoff = min(backoff * 2, self._max)
             last_t = None
+
+    PROBE_S = 0.5  # while waiting to reopen, look this often whether the device is back
+
+    def _wait_to_reopen(self, delay: float) -> None:
+        """Wait ``delay`` s (the backoff) before reopening, or less: a camera or stream
+        that was not there when the wait began and is there now (its device node is
+        back, its port accepts connections) is reopened at once, so a long backoff never
+        keeps a camera that came back unwatched for long."""
+        deadline = time.monotonic() + delay
+        was_there = self._probe()
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._stop.wait(min(left, self.PROBE_S))
+            if was_there is False and self._probe():
+                return
+
+    def _device_present(self) -> bool | None:
+        """Is the camera there: its ``/dev/videoN`` exists, or the stream's host accepts
+        a TCP connection on its port (None: cannot tell, e.g. UDP or GStreamer)."""
+        if self.spec.kind == "camera":  # V4L2 device nodes: Linux only
+            if not sys.platform.startswith("linux"):
+                return None
+            return Path(f"/dev/video{self.spec.index}").exists()
+        if self.spec.kind != "stream" or self.spec.target.lower().startswith("udp:"):
+            return None
+        from urllib.parse import urlsplit
+
+        try:
+            url = urlsplit(self.spec.target)
+            port = url.port or _DEFAULT_PORTS.get(url.scheme.lower())
+        except ValueError:
+            return None
+        if not url.hostname or port is None:
+            return None
+        try:
+            with socket.create_connection((url.hostname, port), timeout=0.3):
+                return True
+        except OSError:
+            return False
 
     def latest(self, timeout: float = 1.0) -> SourceFrame | None:
         """The newest frame not yet taken, waiting up to ``timeout`` s; None if none came."""

@@ -18,7 +18,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from edge_app.types import Event
+from edge_app.types import DEFAULT_CAMERA, Event
 
 __all__ = ["EventStore", "Incident", "StoreError"]
 
@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS incidents (
     updated_wall REAL NOT NULL,
     ended_wall REAL,
     acknowledged_by TEXT,
-    acknowledged_at REAL
+    acknowledged_at REAL,
+    camera TEXT NOT NULL DEFAULT 'camera'
 );
 CREATE INDEX IF NOT EXISTS incidents_created ON incidents(created_wall);
 CREATE INDEX IF NOT EXISTS incidents_start ON incidents(start_time);
@@ -74,6 +75,7 @@ class Incident:
     ended_wall: float | None
     acknowledged_by: str | None
     acknowledged_at: float | None
+    camera: str = DEFAULT_CAMERA  # which camera of the app raised it
 
     @property
     def is_open(self) -> bool:
@@ -100,10 +102,21 @@ class EventStore:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.executescript(_SCHEMA)
+            self._migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the event store {path}: {exc}. Check the path and "
                              "its permissions (store.path or data_dir in the config)") from exc
         self._lock = threading.RLock()
+
+    def _migrate(self) -> None:
+        """Bring a store written by an older version up to this schema (columns added
+        since; nothing is ever dropped). Before cameras were named, one camera: its
+        incidents belong to the default camera."""
+        cols = {r[1] for r in self._conn.execute("PRAGMA table_info(incidents)").fetchall()}
+        if "camera" not in cols:
+            self._conn.execute("ALTER TABLE incidents ADD COLUMN camera TEXT NOT NULL "
+                               f"DEFAULT '{DEFAULT_CAMERA}'")
+            log.info("event store %s: added the camera column", self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -139,9 +152,10 @@ class EventStore:
             if event.type == "new":
                 c.execute(
                     "INSERT OR REPLACE INTO incidents(id, label, level, rule, source, start_time,"
-                    " end_time, score, created_wall, updated_wall) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    " end_time, score, created_wall, updated_wall, camera)"
+                    " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (event.id, event.label, event.level, event.rule, event.source,
-                     event.start_time, None, event.score, now, now),
+                     event.start_time, None, event.score, now, now, event.camera),
                 )
             else:
                 c.execute(
@@ -199,26 +213,30 @@ class EventStore:
                   "; ".join(problems[:3]), aside.name, aside.name)
         return cls(p)
 
-    def open_down(self, source: str, rules: tuple[str, ...], max_age_s: float
-                  ) -> list[Incident]:
-        """Open incidents of ``rules`` (a fall, a long lie) from ``source`` raised less
-        than ``max_age_s`` ago: someone who was down when the app stopped."""
+    def open_down(self, source: str, rules: tuple[str, ...], max_age_s: float, *,
+                  camera: str = DEFAULT_CAMERA) -> list[Incident]:
+        """Open incidents of ``rules`` (a fall, a long lie) of ``camera`` watching
+        ``source``, raised less than ``max_age_s`` ago: someone who was down when the app
+        stopped."""
         cutoff = time.time() - max_age_s
         return [i for i in self.incidents(open_only=True)
-                if i.rule in rules and i.source == source and i.created_wall >= cutoff]
+                if i.rule in rules and i.source == source and i.camera == camera
+                and i.created_wall >= cutoff]
 
     def close_dangling(self, end_wall: float | None = None, *,
-                       keep: tuple[str, ...] = ()) -> int:
+                       keep: tuple[str, ...] = (), camera: str | None = None) -> int:
         """Close incidents left open by a crash (at start-up), except the ids in ``keep``
-        (incidents the new run carries on); returns how many were closed."""
+        (incidents the new run carries on); only ``camera``'s when given. Returns how
+        many were closed."""
         now = end_wall if end_wall is not None else time.time()
         marks = ",".join("?" * len(keep))
         spare = f" AND id NOT IN ({marks})" if keep else ""
+        only = " AND camera = ?" if camera is not None else ""
         with self.transaction() as c:
             cur = c.execute(
                 "UPDATE incidents SET end_time=start_time + (updated_wall - created_wall),"
-                " ended_wall=? WHERE end_time IS NULL" + spare,
-                (now, *keep),
+                " ended_wall=? WHERE end_time IS NULL" + spare + only,
+                (now, *keep, *((camera,) if camera is not None else ())),
             )
             n = cur.rowcount
         if n:
@@ -284,6 +302,16 @@ class EventStore:
                     "SELECT payload FROM event_log WHERE id=? ORDER BY seq", (incident_id,)
                 ).fetchall()
         return [json.loads(r["payload"]) for r in rows]
+
+    def size_mb(self) -> float:
+        """The store's size on disk (database and write-ahead log), in MB."""
+        if self.path is None:
+            return 0.0
+        total = 0
+        for suffix in ("", "-wal"):
+            with suppress(OSError):
+                total += Path(str(self.path) + suffix).stat().st_size
+        return total / 1e6
 
     def close(self) -> None:
         with self._lock, suppress(sqlite3.Error):

@@ -5,7 +5,7 @@ Plain frozen dataclasses; no Qt, no paho, no ONNX here, so every sink can import
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
@@ -21,14 +21,18 @@ __all__ = [
     "PipelineStatus",
     "Sink",
     "SinkBase",
+    "SinkHealth",
     "WindowResult",
 ]
 
 EventType = Literal["new", "update", "end"]
 Level = Literal["info", "warning", "critical"]
 LEVEL_RANK: dict[str, int] = {"info": 0, "warning": 1, "critical": 2}
-# The events-file contract (DESIGN.md): exactly these keys, in this order.
-EVENT_FIELDS = ("type", "id", "label", "level", "score", "start_time", "end_time", "source")
+# The events-file contract (DESIGN.md): these keys, in this order ("camera", the camera's
+# name in a home with several, extends the contract: readers of the others are unaffected).
+EVENT_FIELDS = ("type", "id", "label", "level", "score", "start_time", "end_time", "source",
+                "camera")
+DEFAULT_CAMERA = "camera"  # the name of the one camera when the config names none
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ class Event:
     source: str
     rule: str = "activity"  # activity | fall | long_lie | no_person | <class rule>
     wall_time: float = 0.0  # epoch seconds when it was emitted (for ordering, not contract)
+    camera: str = DEFAULT_CAMERA  # which camera of the app raised it (``cameras:``)
 
     def to_contract(self) -> dict[str, Any]:
         """The JSON object of the events file, exactly DESIGN.md's keys."""
@@ -86,6 +91,7 @@ class WindowResult:
     # why falls/lying are held back in this window (edge_app.view, edge_app.posture);
     # "" = judged
     view: str = ""
+    camera: str = DEFAULT_CAMERA
 
     @property
     def top(self) -> tuple[str, float]:
@@ -98,8 +104,24 @@ class WindowResult:
 
 
 @dataclass(frozen=True)
+class SinkHealth:
+    """How a sink that talks to the outside is doing (``Sink.health``), e.g. MQTT."""
+
+    name: str  # the sink's name ("mqtt")
+    state: str  # "connected" | "connecting" | "disconnected"
+    detail: str = ""  # the last error, in words
+
+    def describe(self) -> str:
+        return f"{self.state} ({self.detail})" if self.detail else self.state
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "connected"
+
+
+@dataclass(frozen=True)
 class PipelineStatus:
-    """Diagnostics, published at an interval."""
+    """One camera's diagnostics, published once a second (typed fields, no dict)."""
 
     source: str
     source_fps: float
@@ -117,9 +139,20 @@ class PipelineStatus:
     person_down: bool
     current_activity: str
     confidence: float
-    extra: dict[str, Any] = field(default_factory=dict)
     problem: str = ""  # what keeps the monitor from watching now (camera down, stalled)
     loop_age_s: float = 0.0  # seconds since the sampling loop last went round
+    camera: str = DEFAULT_CAMERA
+    room: str = ""
+    error: str = ""  # the camera pipeline stopped on this error ("" while it runs)
+    skipped_samples: int = 0
+    decision_ms: float = 0.0  # window end -> decision delivered
+    untrained_model: bool = False
+    mqtt: SinkHealth | None = None  # None: MQTT is off
+    store_mb: float = 0.0  # the event store's size on disk
+
+    @property
+    def mqtt_text(self) -> str:
+        return self.mqtt.describe() if self.mqtt is not None else "off"
 
 
 @dataclass(frozen=True)
@@ -137,6 +170,7 @@ class FramePreview:
     keypoints: npt.NDArray[np.float32]
     scores: npt.NDArray[np.float32]
     box: tuple[int, int, int, int] | None
+    camera: str = DEFAULT_CAMERA
 
 
 @runtime_checkable
@@ -152,6 +186,10 @@ class Sink(Protocol):
     def on_status(self, status: PipelineStatus) -> None: ...
 
     def on_frame(self, preview: FramePreview) -> None: ...
+
+    def on_acknowledgement(self, incident_id: str, by: str) -> None: ...
+
+    def health(self) -> SinkHealth | None: ...
 
     def close(self) -> None: ...
 
@@ -173,12 +211,20 @@ class SinkBase:
     def on_frame(self, preview: FramePreview) -> None:
         return None
 
+    def on_acknowledgement(self, incident_id: str, by: str) -> None:
+        """An incident was acknowledged (dashboard, MQTT): tell the outside."""
+        return None
+
+    def health(self) -> SinkHealth | None:
+        """None: nothing to report (the sink does not talk to the outside)."""
+        return None
+
     def close(self) -> None:
         return None
 
 
 class Controls(Protocol):
-    """What sinks (MQTT commands, dashboard buttons) may change in the running app."""
+    """What sinks (MQTT commands, dashboard buttons) may change in one camera's pipeline."""
 
     def set_privacy(self, enabled: bool) -> None: ...
 

@@ -123,6 +123,7 @@ class SystemdWatchdogSink(SinkBase):
         self.stall_s = stall_s
         self._ready = False
         self._unhealthy_reason = ""
+        self._by_camera: dict[str, str] = {}
         self.pings = 0
 
     @property
@@ -133,12 +134,18 @@ class SystemdWatchdogSink(SinkBase):
         """Why not to ping: a pipeline error, or its sampling loop stuck. A camera that
         is down (or not there yet at start) is not one: the app waits for it, reports it
         (``status.problem``) and keeps pinging, so systemd does not restart it in a loop."""
-        error = status.extra.get("error")
-        if error:
-            return f"pipeline error: {error}"
+        if status.error:
+            return f"pipeline error: {status.error}"
         if status.loop_age_s > self.stall_s:
             return f"the sampling loop has not gone round for {status.loop_age_s:.0f} s"
         return ""
+
+    def _problems(self, status: PipelineStatus) -> str:
+        """Every camera's problem: one stuck camera stops the pings even while another
+        camera's statuses keep coming."""
+        self._by_camera[status.camera] = self._problem(status)
+        return "; ".join(f"{cam}: {p}" if len(self._by_camera) > 1 else p
+                         for cam, p in sorted(self._by_camera.items()) if p)
 
     def on_status(self, status: PipelineStatus) -> None:
         if not self.notifier.enabled:
@@ -149,7 +156,7 @@ class SystemdWatchdogSink(SinkBase):
         if not self._ready:
             self._ready = self.notifier.ready(summary)
             log.info("told systemd the monitor is ready")
-        problem = self._problem(status)
+        problem = self._problems(status)
         if problem:
             if problem != self._unhealthy_reason:
                 log.error("watchdog: not pinging systemd (%s); it will restart the app",

@@ -42,7 +42,7 @@ from edge_app.dashboard.source_dialog import SourceDialog
 from edge_app.dashboard.theme import level_style, stylesheet
 from edge_app.dashboard.today import TodayPanel
 from edge_app.store import Incident
-from edge_app.types import Event, PipelineStatus, WindowResult
+from edge_app.types import Event, PipelineStatus, SinkHealth, WindowResult
 
 __all__ = ["DashboardWindow", "default_settings"]
 
@@ -70,21 +70,11 @@ def default_settings() -> QSettings:
     return QSettings(ORGANISATION, APPLICATION)
 
 
-def _mqtt_text(value: Any) -> tuple[str, bool]:
-    """PipelineStatus.extra['mqtt'] (a word or a dict) -> (text, is_problem)."""
-    if value is None:
+def _mqtt_text(health: SinkHealth | None) -> tuple[str, bool]:
+    """The status's MQTT health -> (text, is_problem)."""
+    if health is None:
         return "MQTT off", False
-    if isinstance(value, dict):
-        state = value.get("state")
-        if state is None and "connected" in value:
-            state = "connected" if value.get("connected") else "disconnected"
-        queued = value.get("queued", value.get("outbox"))
-        text = f"MQTT {state or 'unknown'}"
-        if queued:
-            text += f" ({queued} queued)"
-        return text, str(state) not in ("connected", "off", "disabled")
-    text = str(value)
-    return f"MQTT {text}", text not in ("connected", "off", "disabled")
+    return f"MQTT {health.describe()}", not health.ok
 
 
 class DashboardWindow(QMainWindow):
@@ -392,7 +382,7 @@ class DashboardWindow(QMainWindow):
         self.last_status = status
         lbl = self.status_labels
         fps = f" \u00b7 {status.source_fps:.0f} fps" if status.source_fps > 0 else ""
-        problem = status.problem or status.extra.get("error")
+        problem = status.problem or status.error
         self._set_label(lbl["source"], f"Source: {status.source}{fps}"
                         + (f" \u00b7 {problem}" if problem else ""), bool(problem))
         provider = f" ({status.provider})" if status.provider else ""
@@ -401,9 +391,9 @@ class DashboardWindow(QMainWindow):
         lbl["dropped"].setText(f"Dropped {status.dropped_frames} frames"
                                + (f", {status.skipped_windows} windows"
                                   if status.skipped_windows else ""))
-        text, problem = _mqtt_text(status.extra.get("mqtt"))
-        self._set_label(lbl["mqtt"], text, problem)
-        untrained = bool(status.extra.get("untrained_model"))
+        text, mqtt_problem = _mqtt_text(status.mqtt)
+        self._set_label(lbl["mqtt"], text, mqtt_problem)
+        untrained = status.untrained_model
         lbl["model"].setToolTip("Random weights: activities and alerts mean nothing until a "
                                 "trained model is installed" if untrained else "")
         self._set_label(lbl["model"], f"Model: {status.model_name or self.pipeline.model_name}"

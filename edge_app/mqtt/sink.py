@@ -47,7 +47,14 @@ from edge_app.mqtt.discovery import build_discovery
 from edge_app.mqtt.outbox import Outbox, OutMessage
 from edge_app.mqtt.topics import TopicError, Topics, slug
 from edge_app.store import EventStore, StoreError
-from edge_app.types import Controls, Event, PipelineStatus, SinkBase, WindowResult
+from edge_app.types import (
+    Controls,
+    Event,
+    PipelineStatus,
+    SinkBase,
+    SinkHealth,
+    WindowResult,
+)
 
 __all__ = ["COMMAND_FEATURES", "DOWN_RULES", "MqttSink", "event_type_for"]
 
@@ -314,6 +321,7 @@ class MqttSink(SinkBase):
                 "outbox": len(self._outbox),
                 "connected": self._connected,
                 "problem": status.problem,
+                "store_mb": status.store_mb,
             })
         with self._cond:
             self._desired[self.topics.state("privacy")] = _on_off(status.privacy)
@@ -322,7 +330,15 @@ class MqttSink(SinkBase):
                 self._diagnostics = diag
             self._kick_locked()
 
-    def publish_acknowledgement(self, incident_id: str, by: str) -> None:
+    def health(self) -> SinkHealth:
+        """Connected, connecting (no attempt failed yet) or disconnected (why)."""
+        if self._connected:
+            return SinkHealth(self.name, "connected")
+        if self._last_error:
+            return SinkHealth(self.name, "disconnected", self._last_error)
+        return SinkHealth(self.name, "connecting")
+
+    def on_acknowledgement(self, incident_id: str, by: str) -> None:
         """Tell Home Assistant (``alerts`` topic, ``event_type: acknowledged``) that a
         caregiver acknowledged ``incident_id``. Queued in the outbox like an alert."""
         incident = None

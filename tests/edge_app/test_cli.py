@@ -51,8 +51,8 @@ def test_doctor_and_the_app_notice_a_damaged_event_store(tmp_path: Path,
                                                         random_model: Path) -> None:
     """A garbage or page-corrupted events.db: doctor says so (not "all good"), and the
     pipeline keeps the damaged file aside and monitors on with a new one."""
+    from edge_app.app import EdgeApp
     from edge_app.config import load_config
-    from edge_app.pipeline import Pipeline
     from edge_app.store import EventStore, check_store_file
     from edge_app.types import Event
 
@@ -75,7 +75,7 @@ def test_doctor_and_the_app_notice_a_damaged_event_store(tmp_path: Path,
     db.write_bytes(bytes(raw))
     assert check_store_file(db)
     cfg = load_config(overrides=[f"store.path={db}", "model.backend=onnxruntime"])
-    p = Pipeline(cfg, model_path=random_model)
+    p = EdgeApp(cfg, model_path=random_model)
     try:
         assert p.store.problems() == []
         assert p.store.incidents() == []

@@ -251,16 +251,16 @@ def test_pipeline_carries_on_a_live_cameras_open_fall_across_a_restart(tmp_path:
     import time
     from pathlib import Path
 
-    from edge_app.pipeline import Pipeline
+    from edge_app.app import EdgeApp
     from edge_app.store import EventStore
 
     db = Path(str(tmp_path)) / "events.db"
     source = "rtsp://127.0.0.1:9/cam"
     _open_fall_in(db, source, time.time() - 20.0)
     cfg = load_config(overrides=[f"store.path={db}", "model.backend=onnxruntime"])
-    p = Pipeline(cfg, source=source)  # not started: no camera needed
+    p = EdgeApp(cfg, source=source)  # not started: no camera needed
     try:
-        assert p._engine.person_down
+        assert p.camera.decider.engine.person_down
         assert p.store.get("fall-1").is_open  # type: ignore[union-attr]
         assert not p.store.get("walk-1").is_open  # type: ignore[union-attr]
     finally:
@@ -272,9 +272,9 @@ def test_pipeline_carries_on_a_live_cameras_open_fall_across_a_restart(tmp_path:
         store.close()
     from tests.edge_app.conftest import DEMO_VIDEO
 
-    q = Pipeline(cfg, source=str(DEMO_VIDEO))  # another source: nothing carried on
+    q = EdgeApp(cfg, source=str(DEMO_VIDEO))  # another source: nothing carried on
     try:
-        assert not q._engine.person_down
+        assert not q.camera.decider.engine.person_down
         assert not q.store.get("fall-1").is_open  # type: ignore[union-attr]
     finally:
         q.stop()

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from edge_app.app import EdgeApp
 from edge_app.config import load_config
-from edge_app.pipeline import Pipeline
 from edge_app.store import EventStore
 from edge_app.types import FramePreview, SinkBase, WindowResult
 from tests.edge_app.conftest import DEMO_VIDEO, ROOT
@@ -36,7 +36,7 @@ def test_demo_video_windows_pose_and_timing(random_model: Path, data_dir: Path,
                                             tmp_path: Path) -> None:
     cfg = load_config(overrides=["events.default_rule.min_score=0.0"])
     events = tmp_path / "ev.jsonl"
-    p = Pipeline(cfg, source=str(DEMO_VIDEO), model_path=random_model, events_out=events,
+    p = EdgeApp(cfg, source=str(DEMO_VIDEO), model_path=random_model, events_out=events,
                  realtime=False, max_seconds=8.0)
     sink = _Collect()
     p.add_sink(sink)
@@ -59,7 +59,8 @@ def test_demo_video_windows_pose_and_timing(random_model: Path, data_dir: Path,
     lines = [json.loads(x) for x in events.read_text().splitlines()]
     assert lines, "min_score 0 makes every top class an activity segment"
     assert all(list(d) == ["type", "id", "label", "level", "score", "start_time", "end_time",
-                           "source"] for d in lines)
+                           "source", "camera"] for d in lines)
+    assert {d["camera"] for d in lines} == {"camera"}  # the one camera's default name
     news = {d["id"] for d in lines if d["type"] == "new"}
     ends = {d["id"] for d in lines if d["type"] == "end"}
     assert news == ends
@@ -70,7 +71,7 @@ def test_demo_video_windows_pose_and_timing(random_model: Path, data_dir: Path,
 
 def test_privacy_mode_never_uses_rgb(random_model: Path, data_dir: Path) -> None:
     cfg = load_config(overrides=["privacy.enabled=true"])
-    p = Pipeline(cfg, source=str(DEMO_VIDEO), model_path=random_model, realtime=False,
+    p = EdgeApp(cfg, source=str(DEMO_VIDEO), model_path=random_model, realtime=False,
                  max_seconds=6.0)
     sink = _Collect()
     p.add_sink(sink)
@@ -120,7 +121,7 @@ def test_keypoint_replay_runs_pose_only(random_model: Path, data_dir: Path,
             "total_frames": 90, "fps": 30}
     path = tmp_path / "replay.pkl"
     path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
-    p = Pipeline(load_config(), source=str(path), model_path=random_model, realtime=False)
+    p = EdgeApp(load_config(), source=str(path), model_path=random_model, realtime=False)
     sink = _Collect()
     p.add_sink(sink)
     p.start()
@@ -131,7 +132,7 @@ def test_keypoint_replay_runs_pose_only(random_model: Path, data_dir: Path,
 
 
 def _replay(model: Path, tmp_path: Path, name: str, kp: Any, sc: Any,
-            overrides: list[str] | None = None, sink: SinkBase | None = None) -> Pipeline:
+            overrides: list[str] | None = None, sink: SinkBase | None = None) -> EdgeApp:
     """Run the pipeline to the end on a keypoint-replay file of one 640x480, 30 fps clip."""
     import pickle
 
@@ -139,7 +140,7 @@ def _replay(model: Path, tmp_path: Path, name: str, kp: Any, sc: Any,
             "img_shape": (480, 640), "total_frames": kp.shape[1], "fps": 30}
     path = tmp_path / f"{name}.pkl"
     path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
-    p = Pipeline(load_config(overrides=overrides or []), source=str(path), model_path=model,
+    p = EdgeApp(load_config(overrides=overrides or []), source=str(path), model_path=model,
                  realtime=False)
     if sink is not None:
         p.add_sink(sink)
@@ -165,7 +166,7 @@ def test_pipeline_checks_the_view_of_every_window(random_model: Path, tmp_path: 
             sc[0, t] = 0.9
     p = _replay(random_model, tmp_path, "walk_out", kp, sc)
     assert p.stats.windows >= 2
-    assert p._engine.view.reason == "left the view"
+    assert p.camera.decider.engine.view.reason == "left the view"
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -185,8 +186,8 @@ def test_pipeline_tells_the_engine_when_the_person_stands_again(
     p = _replay(random_model, tmp_path, "stand", kp, sc,
                 [f"events.standing_check.enabled={str(enabled).lower()}"])
     assert p.stats.windows >= 1
-    assert p._engine.view.reason.startswith(STANDING_AGAIN) == enabled
-    assert p._engine.view.ok != enabled
+    assert p.camera.decider.engine.view.reason.startswith(STANDING_AGAIN) == enabled
+    assert p.camera.decider.engine.view.ok != enabled
 
 
 @pytest.mark.parametrize("tracking", [True, False])
@@ -230,7 +231,7 @@ def test_a_camera_down_at_start_is_waited_for_as_a_service(tmp_path: Path) -> No
     cfg = load_config(overrides=[f"data_dir={tmp_path}", "model.backend=onnxruntime",
                                  "source.wait_at_start=true", "source.reconnect_initial_s=0.1",
                                  "source.reconnect_max_s=0.2"])
-    p = Pipeline(cfg, source="7")
+    p = EdgeApp(cfg, source="7")
     try:
         p.start()  # no error
         time.sleep(0.5)
@@ -245,7 +246,7 @@ def test_a_camera_down_at_start_is_waited_for_as_a_service(tmp_path: Path) -> No
     # a switch asked for while waiting (dashboard, MQTT) is taken at once
     from tests.edge_app.conftest import DEMO_VIDEO
 
-    r = Pipeline(cfg, source="7", max_seconds=3.0)
+    r = EdgeApp(cfg, source="7", max_seconds=3.0)
     try:
         r.start()
         time.sleep(0.3)
@@ -257,7 +258,7 @@ def test_a_camera_down_at_start_is_waited_for_as_a_service(tmp_path: Path) -> No
         r.stop()
     cfg2 = load_config(overrides=[f"data_dir={tmp_path}", "model.backend=onnxruntime",
                                   "source.wait_at_start=false"])
-    q = Pipeline(cfg2, source="7")
+    q = EdgeApp(cfg2, source="7")
     try:
         with pytest.raises(SourceError, match="camera 7"):
             q.start()

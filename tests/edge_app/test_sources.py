@@ -217,8 +217,10 @@ def test_close_during_a_stalled_stream_never_releases_under_a_read() -> None:
 def test_a_stalled_stream_shows_0_fps_and_is_logged_once(
         caplog: pytest.LogCaptureFixture) -> None:
     import logging
+    import threading
 
-    from edge_app.pipeline import Pipeline
+    from edge_app import sampler as sampler_mod
+    from edge_app.sampler import LiveSampler
 
     cap = _StallingCap()
     src = LiveSource(parse_source("rtsp://cam/stream"), opener=lambda: cap)
@@ -229,11 +231,16 @@ def test_a_stalled_stream_shows_0_fps_and_is_logged_once(
         src.STALE_S = 0.2
         time.sleep(0.3)
         assert src.fps == 0.0  # not the rate before the stall
-        p = Pipeline.__new__(Pipeline)  # only its stall note, no model or camera
-        p.STALL_S = 0.2
-        with caplog.at_level(logging.WARNING, logger="edge_app.pipeline"):
-            p._note_stall(src)
-            p._note_stall(src)
+        sampler = LiveSampler(src, 15.0)
+        stop = threading.Event()
+        samples = sampler.samples(stop)
+        old, sampler_mod.STALL_S = sampler_mod.STALL_S, 0.2
+        try:
+            with caplog.at_level(logging.WARNING, logger="edge_app.sampler"):
+                threading.Timer(1.5, stop.set).start()
+                assert len(list(samples)) <= 1  # the frame read at open, then none
+        finally:
+            sampler_mod.STALL_S = old
         stalls = [r for r in caplog.records if "no frame for" in r.getMessage()]
         assert len(stalls) == 1 and "rtsp://cam/stream" in stalls[0].getMessage()
     finally:

@@ -42,8 +42,8 @@ def test_the_pipeline_applies_store_retention_at_start(tmp_path: Path) -> None:
     """store.retention_days is applied (history older than it leaves the store)."""
     import time
 
+    from edge_app.app import EdgeApp
     from edge_app.config import load_config
-    from edge_app.pipeline import Pipeline
     from tests.edge_app.conftest import DEMO_VIDEO
 
     db = tmp_path / "events.db"
@@ -61,7 +61,7 @@ def test_the_pipeline_applies_store_retention_at_start(tmp_path: Path) -> None:
     store.close()
     cfg = load_config(overrides=[f"store.path={db}", "store.retention_days=30",
                                  "mqtt.enabled=false", "model.backend=onnxruntime"])
-    p = Pipeline(cfg, source=str(DEMO_VIDEO))
+    p = EdgeApp(cfg, source=str(DEMO_VIDEO))
     try:
         assert p.store.get("old") is None
         assert p.store.get("recent") is not None

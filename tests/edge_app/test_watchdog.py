@@ -38,7 +38,7 @@ def _status(error: str | None = None, *, problem: str = "",
         source="cam", source_fps=30.0, sample_rate_hz=15.0, pose_ms=20.0, inference_ms=80.0,
         dropped_frames=0, skipped_windows=0, windows=3, model_name="m", provider="CPU",
         privacy=False, monitoring=True, person_present=True, person_down=False,
-        current_activity="walking", confidence=0.9, extra={"error": error},
+        current_activity="walking", confidence=0.9, error=error or "",
         problem=problem, loop_age_s=loop_age_s)
 
 

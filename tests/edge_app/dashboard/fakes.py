@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_app.store import EventStore
-from edge_app.types import Event, FramePreview, PipelineStatus, Sink, WindowResult
+from edge_app.types import Event, FramePreview, PipelineStatus, Sink, SinkHealth, WindowResult
 from model.labels import ADL_CLASSES
 
 MAGENTA = (255, 0, 255)
@@ -153,7 +153,7 @@ def status(**kw: object) -> PipelineStatus:
         pose_ms=14.2, inference_ms=86.0, dropped_frames=0, skipped_windows=0, windows=10,
         model_name="EPAM-Net ADL (fake.onnx)", provider="CPUExecutionProvider", privacy=False,
         monitoring=True, person_present=True, person_down=False,
-        current_activity="walking", confidence=0.8, extra={"mqtt": "connected"})
+        current_activity="walking", confidence=0.8, mqtt=SinkHealth("mqtt", "connected"))
     base.update(kw)
     return PipelineStatus(**base)  # type: ignore[arg-type]
 

@@ -69,7 +69,7 @@ def test_run_dashboard_stops_the_pipeline_at_max_seconds(
 def test_real_pipeline_on_the_demo_video(qapp: QApplication, random_model: Path,
                                          data_dir: Path, settings: QSettings,
                                          tmp_path: Path) -> None:
-    from edge_app.pipeline import Pipeline
+    from edge_app.app import EdgeApp
 
     # every top class makes a segment, and "waving for help" (a warning) fires at any score,
     # so the random model drives the real event engine into a real alert
@@ -77,7 +77,7 @@ def test_real_pipeline_on_the_demo_video(qapp: QApplication, random_model: Path,
                                  "events.rules.waving for help.min_score=0.0",
                                  "events.rules.waving for help.min_duration_s=0.0",
                                  "dashboard.alert_repeat_s=0"])
-    p = Pipeline(cfg, source=str(DEMO_VIDEO), model_path=random_model, realtime=False,
+    p = EdgeApp(cfg, source=str(DEMO_VIDEO), model_path=random_model, realtime=False,
                  max_seconds=6.0)
     w = DashboardWindow(p, cfg, settings=settings)
     p.add_sink(w.sink)

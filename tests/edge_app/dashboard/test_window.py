@@ -18,7 +18,7 @@ from edge_app.dashboard.sink import DashboardSink
 from edge_app.dashboard.source_dialog import SourceDialog, classify_source
 from edge_app.dashboard.window import DashboardWindow
 from edge_app.store import EventStore
-from edge_app.types import Event
+from edge_app.types import Event, SinkHealth
 from tests.edge_app.dashboard.fakes import (
     FakePipeline,
     incident_events,
@@ -62,7 +62,7 @@ def test_view_updates_from_a_worker_thread(make_window: MakeWindow, store: Event
         callers.append(threading.current_thread().name)
         p.frame(preview(magenta_frame()))
         p.window(window_result("walking", 0.8))
-        p.status(status(extra={"mqtt": {"connected": False, "queued": 3}}))
+        p.status(status(mqtt=SinkHealth("mqtt", "disconnected", "refused")))
 
     _in_thread(work).join()
     assert wait_until(lambda: w.live.frames_shown >= 1 and w.now_panel.windows_seen >= 1
@@ -76,7 +76,7 @@ def test_view_updates_from_a_worker_thread(make_window: MakeWindow, store: Event
     assert w.status_labels["source"].text().startswith("Source: file one-by-one")
     assert "30 fps" in w.status_labels["source"].text()
     assert "86 ms" in w.status_labels["latency"].text()
-    assert w.status_labels["mqtt"].text() == "MQTT disconnected (3 queued)"
+    assert w.status_labels["mqtt"].text() == "MQTT disconnected (refused)"
     assert w.status_labels["mqtt"].property("problem") == "1"
     assert "fake.onnx" in w.status_labels["model"].text()
     assert _magenta_pixels(_render(w.live)) > 1000  # the camera image is on screen

@@ -189,7 +189,7 @@ def test_acknowledgement_reaches_home_assistant(
     e = event("new", "fall-9")
     store.record(e)
     sink.on_event(e)
-    sink.publish_acknowledgement("fall-9", "Alice")
+    sink.on_acknowledgement("fall-9", "Alice")
     assert lst.wait(lambda s: len(s.on(f"{BASE}/alerts")) == 2)
     ack = lst.on(f"{BASE}/alerts")[1].json()
     assert ack["event_type"] == "acknowledged" and ack["id"] == "fall-9"
