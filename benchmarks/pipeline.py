@@ -1,7 +1,7 @@
 """Whole-pipeline speed on real video: per-stage latency, drops, real-time factor.
 
     python benchmarks/pipeline.py [--seconds 60] [--model FILE.onnx] [--modes fast realtime]
-        [--variant NAME KEY=VALUE[,KEY=VALUE...] ...]
+        [--variant NAME KEY=VALUE[,KEY=VALUE...] ...] [--cameras 2]
 
 Runs the edge pipeline (decode -> MediaPipe pose -> windows -> EPAM-Net) on
 (a) the bundled demo video (768x432, 10 fps) and (b) a 30 fps 1280x720 video made from
@@ -9,6 +9,12 @@ it by resizing and frame repetition (cached in /tmp). Real-time factor = wall ti
 video duration (<= 1.0: keeps up). Decision latency = end of a window (its last
 sample taken) -> its probabilities delivered to the sinks. ``--variant`` adds runs with
 config overrides, in the same process (e.g. ``--variant no-zoom pose.zoom.enabled=false``).
+
+``--cameras N`` (default 2; 0 skips it) adds a second table: N cameras in one app
+(``cameras:``), each on the 720p30 video paced in real time as a camera delivers it, all
+started together: per camera its real-time factor (time to get through the video / its
+duration; a camera that cannot keep up falls behind, > 1.0), windows skipped and samples
+skipped, and the process's CPU share (CPU seconds / wall seconds / cores) in the same run.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._util import print_table
 from edge_app.app import EdgeApp
-from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, load_config
+from edge_app.config import DEFAULT_MODEL, DEFAULT_VIDEO, CameraConfig, load_config
 
 
 def make_720p30(src: Path, out: Path, seconds: float) -> Path:
@@ -80,6 +86,38 @@ def run_once(video: Path, model: Path, seconds: float, realtime: bool,
     }
 
 
+def run_cameras(video: Path, model: Path, seconds: float, n: int,
+                overrides: list[str] | None = None) -> list[list[object]]:
+    """``n`` cameras on ``video`` in one app, paced in real time: one row per camera."""
+    cfg = load_config(overrides=["logging.level=WARNING", *(overrides or [])])
+    cfg = cfg.model_copy(update={"cameras": [
+        CameraConfig(name=f"cam{i + 1}", source=str(video)) for i in range(n)]})
+    with tempfile.TemporaryDirectory() as tmp:
+        os.environ["EPAM_DATA_DIR"] = tmp
+        app = EdgeApp(cfg, model_path=model, realtime=True, max_seconds=seconds)
+        done: dict[str, float] = {}
+        cpu0, t0 = time.process_time(), time.monotonic()
+        app.start()
+        while len(done) < n:
+            for cam in app.cameras:
+                if cam.name not in done and cam.finished.is_set():
+                    done[cam.name] = time.monotonic() - t0
+            time.sleep(0.05)
+        wall = time.monotonic() - t0
+        cpu = (time.process_time() - cpu0) / wall / (os.cpu_count() or 1)
+        app.stop()
+    rows: list[list[object]] = []
+    for cam in app.cameras:
+        st = cam.stats
+        rtf = done[cam.name] / st.source_time if st.source_time else 0.0
+        pose = st.totals["pose"] / max(1, st.pose_calls)
+        infer = st.totals["inference"] / max(1, st.windows)
+        rows.append([f"{n} x {video.name}", cam.name, f"{pose:.1f}", st.pose_calls,
+                     f"{infer:.0f}", st.windows, st.skipped_windows, st.skipped_samples,
+                     f"{rtf:.2f}", f"{st.max_decision_ms:.0f}", f"{cpu * 100:.0f}%"])
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="seconds of each video")
@@ -88,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variant", nargs=2, action="append", default=[],
                         metavar=("NAME", "OVERRIDES"),
                         help="also run with these comma-separated config overrides")
+    parser.add_argument("--cameras", type=int, default=2,
+                        help="cameras in one app for the several-camera table (0: skip it)")
     args = parser.parse_args(argv)
     variants: list[tuple[str, list[str]]] = [("default", [])] + [
         (name, [o for o in sets.split(",") if o]) for name, sets in args.variant]
@@ -111,6 +151,13 @@ def main(argv: list[str] | None = None) -> int:
     print_table(["video", "mode", "config", "decode", "pose", "pose calls", "zoom calls",
                  "window", "infer", "frames", "windows", "skipped", "RT factor",
                  "max decision ms"], rows)
+    if args.cameras > 0:
+        cam_rows = run_cameras(hd, args.model, args.seconds, args.cameras)
+        print(f"\n{args.cameras} cameras in one app, each on {hd.name} paced in real time "
+              f"({args.seconds:.0f} s), started together; CPU share of the process over the run")
+        print_table(["cameras", "camera", "pose ms", "pose calls", "infer ms", "windows",
+                     "skipped", "skipped samples", "RT factor", "max decision ms", "CPU"],
+                    cam_rows)
     return 0
 
 

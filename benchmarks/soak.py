@@ -3,7 +3,8 @@
     python benchmarks/soak.py [--minutes 30] [--model FILE.onnx]
 
 Prints RSS (MB) once a minute and a summary: RSS at start (after warm-up) and end,
-windows evaluated and skipped, events written. Memory should stay flat.
+windows evaluated and skipped, events written, and the RSS slope in MB per 10 minutes
+(least squares over the minutes after the first). Memory should stay flat.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
                      events_out=events)
         p.start()
         rows = []
+        series: list[tuple[float, float]] = []  # (minute, RSS MB)
         start = time.monotonic()
         first: float | None = None
         while time.monotonic() - start < args.minutes * 60:
@@ -55,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
             if first is None:
                 first = r
             m = (time.monotonic() - start) / 60
+            series.append((m, r))
             rows.append([f"{m:.1f}", f"{r:.0f}", p.stats.windows, p.stats.skipped_windows,
                          f"{p.stats.source_time:.0f}"])
             print(f"{m:5.1f} min  RSS {r:7.1f} MB  windows {p.stats.windows}  skipped "
@@ -64,7 +67,25 @@ def main(argv: list[str] | None = None) -> int:
     print_table(["minute", "RSS MB", "windows", "skipped", "source s"], rows)
     end = rows[-1][1] if rows else "?"
     print(f"RSS after 1 min {first:.0f} MB, at the end {end} MB; {n_events} events written")
+    print(f"RSS slope (least squares, after the first minute): "
+          f"{rss_slope_per_10min(series):+.1f} MB per 10 minutes")
     return 0
+
+
+def rss_slope_per_10min(series: list[tuple[float, float]]) -> float:
+    """The least-squares slope of RSS over time in MB per 10 minutes, leaving out the
+    first reading (warm-up: model and pose buffers still being allocated); 0.0 with
+    fewer than two readings left."""
+    pts = series[1:] if len(series) > 2 else series
+    if len(pts) < 2:
+        return 0.0
+    n = len(pts)
+    mx = sum(m for m, _ in pts) / n
+    my = sum(r for _, r in pts) / n
+    var = sum((m - mx) ** 2 for m, _ in pts)
+    if var == 0:
+        return 0.0
+    return 10.0 * sum((m - mx) * (r - my) for m, r in pts) / var
 
 
 if __name__ == "__main__":
