@@ -41,9 +41,12 @@ def _diag_since(ha: Listener, n: int) -> list[dict[str, Any]]:
     return [json.loads(m.payload) for m in ha.on(DIAGNOSTICS)[n:]]
 
 
-@pytest.mark.parametrize("how", ["unplugged", "frozen"])
-@pytest.mark.parametrize("outage_s", [pytest.param(10.0, id="10s"),
-                                      pytest.param(120.0, id="2min", marks=pytest.mark.slow)])
+@pytest.mark.parametrize(("outage_s", "how"), [
+    pytest.param(10.0, "unplugged", id="10s-unplugged"),
+    pytest.param(10.0, "frozen", id="10s-frozen", marks=pytest.mark.slow),  # 20 s more
+    pytest.param(120.0, "unplugged", id="2min-unplugged", marks=pytest.mark.slow),
+    pytest.param(120.0, "frozen", id="2min-frozen", marks=pytest.mark.slow),
+])
 def test_network_camera_away_and_back(
         make_broker: Callable[..., Broker], make_listener: Callable[..., Listener],
         camera: MjpegCamera, tiny_model: Path, data_dir: Path, tmp_path: Path,
