@@ -541,6 +541,7 @@ def load_config(
     if path is not None:
         data = configfile.deep_merge(data, configfile.read_yaml(Path(path), empty_ok=True))
         origin = str(path)
+    overrides = list(overrides)
     for item in overrides:
         configfile.apply_set(data, item, AppConfig, example="window.stride=8", empty="",
                              open_sections=("events.rules",))
@@ -548,4 +549,19 @@ def load_config(
     try:
         return AppConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(configfile.format_errors(exc, origin, AppConfig)) from None
+        raise ConfigError(configfile.format_errors(
+            exc, _origin_of(exc, origin, list(overrides)), AppConfig)) from None
+
+
+def _origin_of(exc: ValidationError, origin: str, overrides: list[str]) -> str:
+    """Where the wrong values came from: the ``--set`` items that name a failing key (the
+    installer typed them), else the config file."""
+    keys = {item.split("=", 1)[0].strip(): item for item in overrides if "=" in item}
+    hits = []
+    for err in exc.errors():
+        dotted = ".".join(str(p) for p in err["loc"])
+        hits += [item for key, item in keys.items()
+                 if dotted == key or dotted.startswith(key + ".") or key.startswith(dotted + ".")]
+    if hits:
+        return "--set " + ", --set ".join(dict.fromkeys(hits))
+    return origin
