@@ -4,6 +4,9 @@ An alert (a ``warning`` or ``critical`` incident) is *pending* from its ``new`` 
 someone acknowledges it, whether or not the incident has ended: the banner shows the most
 severe, newest pending alert and the sound repeats while any is pending. Pending alerts
 come back after a restart (they are read from the store).
+
+With several cameras, the banner and the list hold the alerts of every camera, each
+naming its room (or camera); with one, they look as they always did.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import math
 import struct
 import tempfile
 import wave
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +37,7 @@ from PyQt6.QtWidgets import (
 
 from edge_app.dashboard.theme import THEME, ago, clock, describe_alert, level_style
 from edge_app.store import Incident
-from edge_app.types import LEVEL_RANK
+from edge_app.types import DEFAULT_CAMERA, LEVEL_RANK
 
 __all__ = ["AlertBanner", "AlertList", "AlertSound", "PendingAlert", "sort_pending"]
 
@@ -43,7 +46,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PendingAlert:
-    """An alert waiting for acknowledgement. ``created_wall`` epoch s."""
+    """An alert waiting for acknowledgement. ``created_wall`` epoch s.
+
+    ``camera``: the camera that raised it; ``where``: its room in words, shown with the
+    alert ("" with one camera: nothing to tell apart).
+    """
 
     id: str
     label: str
@@ -51,10 +58,17 @@ class PendingAlert:
     rule: str
     created_wall: float
     open: bool
+    camera: str = DEFAULT_CAMERA
+    where: str = ""
 
     @property
     def text(self) -> str:
         return describe_alert(self.rule, self.label)
+
+    @property
+    def text_where(self) -> str:
+        """What happened and where (``Fall detected · Bedroom``)."""
+        return f"{self.text} \u00b7 {self.where}" if self.where else self.text
 
 
 def sort_pending(alerts: Iterable[PendingAlert]) -> list[PendingAlert]:
@@ -157,6 +171,7 @@ class AlertBanner(QFrame):
         super().__init__(parent)
         self.setObjectName("banner")
         self.paused = False
+        self.paused_where = ""
         self.icon = QLabel()
         self.icon.setObjectName("bannerIcon")
         self.title = QLabel()
@@ -186,9 +201,11 @@ class AlertBanner(QFrame):
     def shown(self) -> PendingAlert | None:
         return self.alerts[0] if self.alerts else None
 
-    def set_paused(self, paused: bool, now: float) -> None:
-        """Monitoring paused: said here (instead of 'all is well') unless alerts wait."""
+    def set_paused(self, paused: bool, now: float, where: str = "") -> None:
+        """Monitoring paused: said here (instead of 'all is well') unless alerts wait.
+        ``where``: the rooms paused, when not every camera is."""
         self.paused = paused
+        self.paused_where = where if paused else ""
         self.set_alerts(self.alerts, now)
 
     def set_alerts(self, alerts: Sequence[PendingAlert], now: float) -> None:
@@ -198,8 +215,12 @@ class AlertBanner(QFrame):
             self._blink_timer.stop()
             self.setProperty("level", "paused")
             self.icon.setText("\u25ae\u25ae")
-            self.title.setText("Monitoring is paused \u00b7 no activity is recognised and no "
-                               "alerts are raised")
+            if self.paused_where:
+                self.title.setText(f"Monitoring is paused in {self.paused_where} \u00b7 no "
+                                   "activity is recognised and no alerts are raised there")
+            else:
+                self.title.setText("Monitoring is paused \u00b7 no activity is recognised "
+                                   "and no alerts are raised")
             self.detail.setVisible(False)
             self.button.setVisible(True)
             self.button.setText("Resume monitoring  (Ctrl+M)")
@@ -214,7 +235,7 @@ class AlertBanner(QFrame):
             st = level_style(a.level)
             self.setProperty("level", a.level)
             self.icon.setText("\u26a0")
-            self.title.setText(f"{st.word}: {a.text}")
+            self.title.setText(f"{st.word}: {a.text_where}")
             state = "still going on" if a.open else "ended"
             more = len(self.alerts) - 1
             extra = f" \u00b7 {more} more waiting" if more > 0 else ""
@@ -265,6 +286,9 @@ class AlertList(QWidget):
     acknowledge_requested = pyqtSignal(str)
 
     COLUMNS = ("When", "Level", "What", "State")
+    WHERE_COLUMNS = ("When", "Where", "Level", "What", "State")  # with several cameras
+
+    camera_requested = pyqtSignal(str)  # a row was double-clicked: show its camera
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -272,18 +296,14 @@ class AlertList(QWidget):
         self.title = QLabel("Alerts")
         self.title.setObjectName("cardTitle")
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(list(self.COLUMNS))
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(False)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.SingleSelection)
-        header = self.tree.header()
-        if header is not None:
-            header.setStretchLastSection(True)
-            header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-            header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-            header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-            header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.itemDoubleClicked.connect(self._double_clicked)
+        self.places: dict[str, str] = {}
+        self.columns: tuple[str, ...] = ()
+        self._set_columns(self.COLUMNS)
         self.empty = QLabel("\u2713 No alerts in the last 24 hours")
         self.empty.setObjectName("muted")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
@@ -302,6 +322,25 @@ class AlertList(QWidget):
         self.ids: list[str] = []
         self._unacked: set[str] = set()
 
+    def _set_columns(self, columns: tuple[str, ...]) -> None:
+        self.columns = columns
+        self.tree.setColumnCount(len(columns))
+        self.tree.setHeaderLabels(list(columns))
+        header = self.tree.header()
+        if header is not None:
+            header.setStretchLastSection(True)
+            for i, name in enumerate(columns):
+                header.setSectionResizeMode(i, QHeaderView.ResizeMode.Stretch if name == "What"
+                                            else QHeaderView.ResizeMode.ResizeToContents)
+
+    def set_places(self, places: Mapping[str, str]) -> None:
+        """Camera name -> where it watches, in words. More than one: a "Where" column."""
+        self.places = dict(places)
+        self._set_columns(self.WHERE_COLUMNS if len(self.places) > 1 else self.COLUMNS)
+
+    def column(self, name: str) -> int:
+        return self.columns.index(name)
+
     def set_lookback(self, hours: float) -> None:
         self.empty.setText(f"\u2713 No alerts in the last {hours:g} hours")
 
@@ -319,24 +358,33 @@ class AlertList(QWidget):
             else:
                 state = "Not acknowledged"
             what = describe_alert(inc.rule, inc.label) + (" (going on)" if inc.is_open else "")
-            item = QTreeWidgetItem([clock(inc.created_wall), f"{st.symbol} {st.word}", what,
-                                    state])
+            cells = {"When": clock(inc.created_wall), "Level": f"{st.symbol} {st.word}",
+                     "What": what, "State": state,
+                     "Where": self.places.get(inc.camera, inc.camera)}
+            item = QTreeWidgetItem([cells[c] for c in self.columns])
             item.setToolTip(0, ago(inc.created_wall, now))
             if inc.acknowledged_by is not None:
-                item.setToolTip(3, f"by {inc.acknowledged_by}")
+                item.setToolTip(self.column("State"), f"by {inc.acknowledged_by}")
+            if "Where" in self.columns:
+                item.setToolTip(self.column("Where"), f"camera {inc.camera} \u00b7 "
+                                "double-click to show it")
             item.setData(0, Qt.ItemDataRole.UserRole, inc.id)
+            item.setData(0, Qt.ItemDataRole.UserRole + 1, inc.camera)
             colour = QColor(st.background)
             if inc.level == "warning":
                 colour = QColor("#9A6B00")  # readable amber text on white
-            item.setForeground(1, colour)
-            f = item.font(1)
+            level_col = self.column("Level")
+            item.setForeground(level_col, colour)
+            f = item.font(level_col)
             f.setBold(True)
-            item.setFont(1, f)
+            item.setFont(level_col, f)
             if inc.acknowledged_by is None:
-                item.setFont(2, f)
+                item.setFont(self.column("What"), f)
+                if "Where" in self.columns:
+                    item.setFont(self.column("Where"), f)
             else:
-                for c in range(len(self.COLUMNS)):
-                    if c != 1:
+                for c in range(len(self.columns)):
+                    if c != level_col:
                         item.setForeground(c, QColor(THEME.muted))
             self.tree.addTopLevelItem(item)
             self.ids.append(inc.id)
@@ -358,6 +406,11 @@ class AlertList(QWidget):
     def _selection_changed(self) -> None:
         sid = self._selected_id()
         self.ack_button.setEnabled(sid is not None and sid in self._unacked)
+
+    def _double_clicked(self, item: QTreeWidgetItem, _column: int) -> None:
+        camera = item.data(0, Qt.ItemDataRole.UserRole + 1)
+        if camera is not None:
+            self.camera_requested.emit(str(camera))
 
     def _ack_selected(self) -> None:
         sid = self._selected_id()

@@ -53,8 +53,7 @@ class LiveView(QWidget):
     def set_privacy(self, enabled: bool) -> None:
         self._privacy = bool(enabled)
         if self._privacy and self._view is not None and self._view.image is not None:
-            v = self._view
-            self._view = FrameView(v.time, None, v.size, v.keypoints, v.scores, v.box)
+            self._view = self._view.without_image()
         self.update()
 
     def set_paused(self, paused: bool) -> None:
@@ -67,10 +66,16 @@ class LiveView(QWidget):
 
     def show_frame(self, view: FrameView) -> None:
         if self._privacy and view.image is not None:
-            view = FrameView(view.time, None, view.size, view.keypoints, view.scores, view.box)
+            view = view.without_image()
         self._view = view
         self._last_frame_wall = time.monotonic()
         self.frames_shown += 1
+        self.update()
+
+    def clear(self) -> None:
+        """Forget the frame held (a camera put back on screen: never an old picture)."""
+        self._view = None
+        self._last_frame_wall = None
         self.update()
 
     def is_stale(self) -> bool:

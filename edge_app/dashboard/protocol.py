@@ -1,25 +1,29 @@
-"""What the dashboard needs from the pipeline (``edge_app.pipeline.Pipeline`` fits it).
+"""What the dashboard needs from the app (``edge_app.app.EdgeApp`` fits it).
 
-A structural type, so the dashboard does not import the pipeline (and with it ONNX
-Runtime and MediaPipe) and tests can drive it with a stand-in.
+A structural type, so the dashboard does not import the app (and with it ONNX Runtime
+and MediaPipe) and tests can drive it with a stand-in.
 """
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Protocol, cast
 
 from edge_app.store import EventStore
-from edge_app.types import Controls, Sink
+from edge_app.types import DEFAULT_CAMERA, Controls, Sink
 
-__all__ = ["PipelineLike", "controls_of"]
+__all__ = ["CameraInfo", "PipelineLike", "cameras_of", "controls_of"]
 
 
 class PipelineLike(Protocol):
-    """The part of ``Pipeline`` the dashboard uses.
+    """The part of ``EdgeApp`` the dashboard uses.
 
     Its controls (privacy, monitoring, acknowledge, switch_source) are ``pipeline.controls``
-    when it has that attribute, else the pipeline itself (see ``controls_of``).
+    when it has that attribute, else the pipeline itself (see ``controls_of``). Its cameras
+    are ``pipeline.cameras`` when it has that attribute (each with ``name``, ``room``,
+    ``source_description`` and the camera's own controls), else one camera (see
+    ``cameras_of``).
     """
 
     @property
@@ -46,7 +50,48 @@ class PipelineLike(Protocol):
     def wait(self, timeout: float | None = None) -> bool: ...
 
 
+@dataclass(frozen=True)
+class CameraInfo:
+    """One camera as the dashboard sees it.
+
+    ``name``: its id (what ``Event.camera``, ``WindowResult.camera``, ``FramePreview.camera``
+    and ``PipelineStatus.camera`` carry); ``room``: where it watches ("" = not said);
+    ``controls``: what the privacy, pause and source buttons change while it is selected;
+    ``source``: the text it was opened with (the source dialog's starting point).
+    """
+
+    name: str
+    room: str
+    source_description: str
+    controls: Controls
+    source: str = ""
+
+    @property
+    def label(self) -> str:
+        """What a caregiver reads: the room, else the camera's name."""
+        return self.room or self.name
+
+
 def controls_of(pipeline: object) -> Controls:
     """``pipeline.controls`` if present, else the pipeline (which then implements them)."""
     controls = getattr(pipeline, "controls", None)
     return cast(Controls, controls if controls is not None else pipeline)
+
+
+def cameras_of(pipeline: object, default_source: str = "") -> list[CameraInfo]:
+    """The app's cameras, in order. One camera (the app's own controls, so one-camera
+    behaviour is what it always was) when the app has one or has no ``cameras``."""
+    cams = list(getattr(pipeline, "cameras", None) or [])
+    if len(cams) <= 1:
+        cam = cams[0] if cams else None
+        return [CameraInfo(
+            name=str(getattr(cam, "name", DEFAULT_CAMERA)),
+            room=str(getattr(cam, "room", "")),
+            source_description=str(getattr(pipeline, "source_description", "")),
+            controls=controls_of(pipeline),
+            source=str(getattr(cam, "source_text", "") or default_source))]
+    return [CameraInfo(name=str(c.name), room=str(getattr(c, "room", "")),
+                       source_description=str(getattr(c, "source_description", "")),
+                       controls=controls_of(c),
+                       source=str(getattr(c, "source_text", "") or ""))
+            for c in cams]

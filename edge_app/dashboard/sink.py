@@ -6,6 +6,11 @@ threads. This sink never touches a widget: it builds the ``QImage`` in the calli
 queued calls. Frames are latest-wins: when the GUI has not drawn the frames already sent,
 new ones are dropped (counted) instead of queueing without bound, so a slow screen never
 slows the pipeline. Events are never dropped.
+
+With several cameras every message carries its camera's name (``.camera``) and the
+window routes it by that. Frames are latest-wins per camera, and only the camera on
+screen (``shown_camera``) has its frames made into images: the others are dropped here,
+before any pixel is copied. Privacy is per camera.
 """
 
 from __future__ import annotations
@@ -19,7 +24,14 @@ import numpy.typing as npt
 from PyQt6.QtCore import QObject, pyqtSignal
 from PyQt6.QtGui import QImage
 
-from edge_app.types import Event, FramePreview, PipelineStatus, SinkBase, WindowResult
+from edge_app.types import (
+    DEFAULT_CAMERA,
+    Event,
+    FramePreview,
+    PipelineStatus,
+    SinkBase,
+    WindowResult,
+)
 
 __all__ = ["DashboardBridge", "DashboardSink", "FrameView", "rgb_to_qimage"]
 
@@ -33,6 +45,7 @@ class FrameView:
     ``image``: the RGB frame as a QImage, or None (privacy mode: never RGB on screen).
     ``size``: ``(width, height)`` of the pixel frame the keypoints and box are in.
     ``keypoints`` ``(M, 17, 2)`` pixels, ``scores`` ``(M, 17)`` 0-1, ``box`` x0,y0,x1,y1.
+    ``camera``: the name of the camera it comes from.
     """
 
     time: float
@@ -41,6 +54,11 @@ class FrameView:
     keypoints: npt.NDArray[np.float32]
     scores: npt.NDArray[np.float32]
     box: tuple[int, int, int, int] | None
+    camera: str = DEFAULT_CAMERA
+
+    def without_image(self) -> FrameView:
+        return FrameView(self.time, None, self.size, self.keypoints, self.scores, self.box,
+                         self.camera)
 
 
 def rgb_to_qimage(image: npt.NDArray[np.uint8]) -> QImage:
@@ -77,39 +95,60 @@ class DashboardSink(SinkBase):
         self.bridge = bridge if bridge is not None else DashboardBridge()
         self.max_pending_frames = max_pending_frames
         self._lock = threading.Lock()
-        self._pending = 0
+        self._pending: dict[str, int] = {}
         self._closed = False
-        self._privacy = False
+        self._privacy = False  # every camera's, unless set for one (``set_camera_privacy``)
+        self._camera_privacy: dict[str, bool] = {}
         self._bad_image_logged = False
+        self.shown_camera: str | None = None  # None: every camera's frames are drawn
         self.frames_sent = 0
         self.frames_dropped = 0
+        self.frames_hidden = 0  # frames of cameras not on screen (not made into images)
 
     # ------------------------------------------------------------------ GUI side
     @property
     def privacy(self) -> bool:
+        """True when no camera's RGB gets through."""
+        if self._camera_privacy:
+            return all(self._camera_privacy.values())
         return self._privacy
 
     @privacy.setter
     def privacy(self, enabled: bool) -> None:
-        """Set from the GUI: while True, RGB is discarded here, before any QImage exists."""
+        """Set from the GUI for every camera: while True, RGB is discarded here, before
+        any QImage exists."""
+        self._camera_privacy = {}
         self._privacy = bool(enabled)
 
-    def frame_drawn(self) -> None:
-        """The GUI took one frame off the queue."""
+    def set_camera_privacy(self, camera: str, enabled: bool) -> None:
+        """Privacy for one camera (set from the GUI)."""
+        self._camera_privacy = {**self._camera_privacy, camera: bool(enabled)}
+
+    def privacy_of(self, camera: str) -> bool:
+        return self._camera_privacy.get(camera, self._privacy)
+
+    def frame_drawn(self, camera: str = DEFAULT_CAMERA) -> None:
+        """The GUI took one frame of ``camera`` off the queue."""
         with self._lock:
-            self._pending = max(0, self._pending - 1)
+            self._pending[camera] = max(0, self._pending.get(camera, 0) - 1)
 
     # ------------------------------------------------------------- pipeline side
     def on_frame(self, preview: FramePreview) -> None:
         if self._closed:
             return
+        camera = preview.camera
+        shown = self.shown_camera
+        if shown is not None and camera != shown:
+            self.frames_hidden += 1
+            return
         with self._lock:
-            if self._pending >= self.max_pending_frames:
+            pending = self._pending.get(camera, 0)
+            if pending >= self.max_pending_frames:
                 self.frames_dropped += 1
                 return
-            self._pending += 1
+            self._pending[camera] = pending + 1
         image: QImage | None = None
-        if preview.image is not None and not self._privacy:
+        if preview.image is not None and not self.privacy_of(camera):
             try:
                 image = rgb_to_qimage(preview.image)
             except ValueError as exc:
@@ -117,7 +156,7 @@ class DashboardSink(SinkBase):
                     log.warning("dashboard: frame not shown: %s", exc)
                     self._bad_image_logged = True
         view = FrameView(preview.time, image, preview.size, preview.keypoints, preview.scores,
-                         preview.box)
+                         preview.box, camera)
         self.frames_sent += 1
         self.bridge.frame_received.emit(view)
 

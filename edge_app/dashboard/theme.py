@@ -204,4 +204,13 @@ QTreeWidget {{ border: none; background: {t.card}; }}
 QHeaderView::section {{ background: {t.card}; color: {t.muted}; border: none;
     border-bottom: 1px solid {t.border}; padding: 3px 6px; }}
 QSplitter::handle {{ background: transparent; }}
+QPushButton#cameraTab {{ font-size: {pt(1.1)}; font-weight: 600; padding: 5px 16px;
+    background: {t.card}; color: {t.text}; border: 1px solid {t.border}; border-radius: 8px; }}
+QPushButton#cameraTab:hover {{ background: {t.window}; }}
+QPushButton#cameraTab:checked {{ background: #DCE7F3; color: {t.accent_strong};
+    border: 2px solid {t.accent}; }}
+QPushButton#cameraTab[alert="1"] {{ color: {crit.background}; border: 2px solid {crit.background};
+    background: #FDECEA; }}
+QPushButton#cameraTab[alert="1"]:checked {{ background: {crit.background};
+    color: {crit.foreground}; }}
 """

@@ -2,7 +2,8 @@
 
 Both are drawn from ``history.Segment``s read from the event store, so they survive a
 restart. Activity segments are coloured bars (with a legend in words); alerts are marked
-above the bar with their level's colour and symbol.
+above the bar with their level's colour and symbol. With several cameras a chooser picks
+the room whose day is shown (or the whole home).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections.abc import Sequence
 from typing import ClassVar
 
-from PyQt6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
+from PyQt6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, pyqtSignal
 from PyQt6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPolygonF
 from PyQt6.QtWidgets import (
     QComboBox,
@@ -272,14 +273,28 @@ class SummaryTiles(QWidget):
         return {k: v.text() for k, v in self.values.items()}
 
 
+WHOLE_HOME = "Whole home"
+
+
 class TodayPanel(QWidget):
-    """Card with the day's summary tiles, a span chooser and the timeline."""
+    """Card with the day's summary tiles, a span chooser and the timeline.
+
+    With several rooms (``set_rooms``) a chooser picks whose day is shown;
+    ``room_changed`` is emitted when it changes.
+    """
+
+    room_changed = pyqtSignal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("card")
         self.title = QLabel("Today")
         self.title.setObjectName("cardTitle")
+        self.room = QComboBox()
+        self.room.setToolTip("Whose day the summary and the timeline show: one room's "
+                             "cameras, or the whole home")
+        self.room.setVisible(False)
+        self.room.currentIndexChanged.connect(lambda _i: self.room_changed.emit())
         self.span = QComboBox()
         for key, (text, _) in SPANS.items():
             self.span.addItem(text, key)
@@ -290,6 +305,7 @@ class TodayPanel(QWidget):
             lambda _i: self.timeline.set_span(str(self.span.currentData())))
         head = QHBoxLayout()
         head.addWidget(self.title)
+        head.addWidget(self.room)
         head.addStretch(1)
         head.addWidget(QLabel("Timeline:"))
         head.addWidget(self.span)
@@ -305,3 +321,31 @@ class TodayPanel(QWidget):
 
     def current_span(self) -> str:
         return str(self.span.currentData())
+
+    def set_rooms(self, rooms: Sequence[tuple[str, tuple[str, ...]]]) -> None:
+        """``(room in words, its cameras' names)`` for each room; the chooser (with
+        "Whole home" first) appears when there is more than one."""
+        self.room.blockSignals(True)
+        self.room.clear()
+        if len(rooms) > 1:
+            self.room.addItem(WHOLE_HOME, None)
+            for label, cameras in rooms:
+                self.room.addItem(label, tuple(cameras))
+        self.room.blockSignals(False)
+        self.room.setVisible(len(rooms) > 1)
+
+    def show_room_of(self, camera: str) -> None:
+        """Show the day of the room ``camera`` watches."""
+        for i in range(self.room.count()):
+            cams = self.room.itemData(i)
+            if cams is not None and camera in cams:
+                self.room.setCurrentIndex(i)
+                return
+
+    def room_cameras(self) -> tuple[str, ...] | None:
+        """The cameras whose day is shown; None: every camera."""
+        data = self.room.currentData() if self.room.count() else None
+        return tuple(data) if data is not None else None
+
+    def room_label(self) -> str:
+        return self.room.currentText() if self.room.count() else ""

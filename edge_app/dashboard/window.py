@@ -4,6 +4,13 @@ Everything here runs in the GUI thread. Pipeline data arrives through ``Dashboar
 signals (queued connections); the history (timeline, summary, alert list, pending alerts)
 is re-read from the event store on events and every few seconds, so it survives restarts
 and notices acknowledgements made elsewhere (MQTT).
+
+Several cameras: a row of camera buttons (room, or name; red with a warning sign while
+that camera has an alert waiting or a problem) chooses which live view and "now" panel
+are shown, whose source the status bar describes, and which camera the privacy, pause
+and source controls change. Frames, windows and statuses are routed by their ``camera``.
+The banner and the alert list hold the alerts of every camera, each naming its room;
+"Today" shows one room's day or the whole home's. With one camera none of this shows.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +28,15 @@ from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer, QUrl, pyqtSignal
 from PyQt6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PyQt6.QtWidgets import (
     QApplication,
+    QButtonGroup,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSizePolicy,
     QSplitter,
+    QStackedWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -32,19 +44,25 @@ from PyQt6.QtWidgets import (
 )
 
 from edge_app.config import AppConfig
-from edge_app.dashboard.alerts import AlertBanner, AlertList, AlertSound, PendingAlert
-from edge_app.dashboard.history import day_start, day_summary, timeline_segments
+from edge_app.dashboard.alerts import (
+    AlertBanner,
+    AlertList,
+    AlertSound,
+    PendingAlert,
+    sort_pending,
+)
+from edge_app.dashboard.history import Segment, day_start, day_summary, timeline_segments
 from edge_app.dashboard.live_view import LiveView
 from edge_app.dashboard.now_panel import NowPanel
-from edge_app.dashboard.protocol import PipelineLike, controls_of
+from edge_app.dashboard.protocol import CameraInfo, PipelineLike, cameras_of, controls_of
 from edge_app.dashboard.sink import DashboardBridge, DashboardSink, FrameView
 from edge_app.dashboard.source_dialog import SourceDialog
 from edge_app.dashboard.theme import level_style, stylesheet
 from edge_app.dashboard.today import TodayPanel
 from edge_app.store import Incident
-from edge_app.types import Event, PipelineStatus, SinkHealth, WindowResult
+from edge_app.types import Controls, Event, PipelineStatus, SinkHealth, WindowResult
 
-__all__ = ["DashboardWindow", "default_settings"]
+__all__ = ["CameraSlot", "DashboardWindow", "default_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -63,11 +81,42 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("F1", "This list"),
     ("Ctrl+Q", "Quit"),
 )
+CAMERA_SHORTCUTS = ("Ctrl+1 \u2026 Ctrl+9", "Show camera 1 to 9 (several cameras)")
 
 
 def default_settings() -> QSettings:
     """Where the window keeps its size and layout (per user)."""
     return QSettings(ORGANISATION, APPLICATION)
+
+
+@dataclass
+class CameraSlot:
+    """One camera's part of the window (GUI thread): its live view and "now" panel, the
+    button that selects it, and what the window knows of it."""
+
+    info: CameraInfo
+    live: LiveView
+    now: NowPanel
+    uri: str
+    button: QPushButton | None = None
+    status: PipelineStatus | None = None
+    privacy: bool = False
+    monitoring: bool = True
+    live_last_seen: float | None = None
+    local_change: float = -1e9  # after a change here, older statuses are ignored
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+    @property
+    def label(self) -> str:
+        return self.info.label
+
+    @property
+    def problem(self) -> str:
+        st = self.status
+        return (st.problem or st.error) if st is not None else ""
 
 
 def _mqtt_text(health: SinkHealth | None) -> tuple[str, bool]:
@@ -78,11 +127,11 @@ def _mqtt_text(health: SinkHealth | None) -> tuple[str, bool]:
 
 
 class DashboardWindow(QMainWindow):
-    """The dashboard for one pipeline.
+    """The dashboard for the app and its cameras.
 
     Args:
-        pipeline: the running (or about to run) pipeline; its ``store`` and ``controls``
-            are used from this (GUI) thread.
+        pipeline: the running (or about to run) app; its ``store``, ``controls`` and
+            ``cameras`` are used from this (GUI) thread.
         cfg: the app's configuration (``dashboard`` section, event labels).
         settings: where size/layout are remembered (default: per-user QSettings).
         clock: epoch seconds (tests move time).
@@ -112,12 +161,13 @@ class DashboardWindow(QMainWindow):
         self.pending: dict[str, PendingAlert] = {}
         self.incidents: list[Incident] = []
         self.acknowledged_here: set[str] = set()
-        self.last_status: PipelineStatus | None = None
-        self.current_uri = cfg.resolved_source()
-        self._live_last_seen: float | None = None
+        self.last_status: PipelineStatus | None = None  # the latest, of any camera
+        self.camera_infos = cameras_of(pipeline, cfg.resolved_source())
+        self.multi = len(self.camera_infos) > 1
+        self.slots: dict[str, CameraSlot] = {}
+        self.selected = self.camera_infos[0].name
         self._font_scale = float(cfg.dashboard.font_scale)
         self._is_closed = False
-        self._local_change = -1e9
 
         # pipeline -> GUI: typed signals, queued into this thread
         self.bridge = DashboardBridge()
@@ -133,10 +183,13 @@ class DashboardWindow(QMainWindow):
         self._restore_settings()
         self.apply_style()
 
-        privacy = bool(self._safe(lambda: self.controls.privacy, cfg.privacy.enabled))
-        monitoring = bool(self._safe(lambda: self.controls.monitoring, True))
-        self._set_privacy_ui(privacy)
-        self._set_monitoring_ui(monitoring)
+        for slot in self.slots.values():
+            privacy, monitoring = self._camera_state(slot.info.controls, cfg.privacy.enabled)
+            self._apply_privacy(slot, privacy)
+            self._apply_monitoring(slot, monitoring)
+        remembered = self.settings.value("view/camera")
+        self.select_camera(remembered if isinstance(remembered, str)
+                           and remembered in self.slots else self.selected)
 
         self._reload_soon = QTimer(self)
         self._reload_soon.setSingleShot(True)
@@ -152,6 +205,7 @@ class DashboardWindow(QMainWindow):
         self._tick.start()
         self._sound_timer = QTimer(self)
         self._sound_timer.timeout.connect(self._repeat_sound)
+        self.today.room_changed.connect(self.reload)
         self.reload()
 
     # ------------------------------------------------------------------ building
@@ -163,31 +217,67 @@ class DashboardWindow(QMainWindow):
         self.setWindowTitle("Activity monitor")
         self.banner = AlertBanner()
         self.banner.acknowledge_requested.connect(self.acknowledge)
-        self.banner.resume_requested.connect(lambda: self.set_monitoring(True))
+        self.banner.resume_requested.connect(self.resume_paused)
 
-        self.live = LiveView()
-        self.now_panel = NowPanel(frozenset(self.cfg.events.view_check.labels))
-        self._card(self.now_panel)
-        self.now_panel.title.setText("NOW")
+        # one live view and one "now" panel per camera; the selected camera's are shown
+        self.live_stack = QStackedWidget()
+        self.now_stack = QStackedWidget()
+        self.camera_bar = QWidget()
+        self.camera_bar.setObjectName("cameraBar")
+        bar = QHBoxLayout(self.camera_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.setSpacing(6)
+        self.camera_buttons = QButtonGroup(self)
+        self.camera_buttons.setExclusive(True)
+        held = frozenset(self.cfg.events.view_check.labels)
+        for i, info in enumerate(self.camera_infos):
+            live = LiveView()
+            now = NowPanel(held)
+            self._card(now)
+            now.title.setText(f"NOW \u00b7 {info.label.upper()}" if self.multi else "NOW")
+            slot = CameraSlot(info, live, now, uri=info.source)
+            self.live_stack.addWidget(live)
+            self.now_stack.addWidget(now)
+            if self.multi:
+                button = QPushButton(info.label)
+                button.setObjectName("cameraTab")
+                button.setCheckable(True)
+                button.setCursor(Qt.CursorShape.PointingHandCursor)
+                button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+                button.clicked.connect(lambda _c=False, n=info.name: self.select_camera(n))
+                self.camera_buttons.addButton(button, i)
+                bar.addWidget(button)
+                slot.button = button
+            self.slots[info.name] = slot
+        bar.addStretch(1)
+        self.camera_bar.setVisible(self.multi)
+
         self.alert_list = AlertList()
         self._card(self.alert_list)
         self.alert_list.title.setText("ALERTS")
         self.alert_list.set_lookback(self.cfg.dashboard.alert_lookback_h)
         self.alert_list.acknowledge_requested.connect(self.acknowledge)
+        if self.multi:
+            self.alert_list.set_places({i.name: i.label for i in self.camera_infos})
+            self.alert_list.camera_requested.connect(self.select_camera)
         self.today = TodayPanel()
         self._card(self.today)
         self.today.title.setText("TODAY")
         self.today.timeline.class_names = self.class_names
+        rooms: dict[str, list[str]] = {}
+        for info in self.camera_infos:
+            rooms.setdefault(info.label, []).append(info.name)
+        self.today.set_rooms([(k, tuple(v)) for k, v in rooms.items()] if self.multi else [])
 
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.setObjectName("rightSplitter")
-        self.right.addWidget(self.now_panel)
+        self.right.addWidget(self.now_stack)
         self.right.addWidget(self.alert_list)
         self.right.setChildrenCollapsible(False)
         self.right.setSizes([270, 200])
         self.top = QSplitter(Qt.Orientation.Horizontal)
         self.top.setObjectName("topSplitter")
-        self.top.addWidget(self.live)
+        self.top.addWidget(self.live_stack)
         self.top.addWidget(self.right)
         self.top.setChildrenCollapsible(False)
         self.top.setStretchFactor(0, 3)
@@ -209,6 +299,7 @@ class DashboardWindow(QMainWindow):
         lay.setContentsMargins(10, 8, 10, 6)
         lay.setSpacing(8)
         lay.addWidget(self.banner)
+        lay.addWidget(self.camera_bar)  # above the live view and "now" it selects
         lay.addWidget(self.main_split, 1)
         self.setCentralWidget(central)
 
@@ -221,7 +312,9 @@ class DashboardWindow(QMainWindow):
             self.status_labels[key] = label
             sb.addPermanentWidget(label, 1 if key == "source" else 0)
         self.status_labels["model"].setText(f"Model: {self.pipeline.model_name}")
-        self.status_labels["source"].setText(f"Source: {self.pipeline.source_description}")
+        self.status_labels["source"].setText(
+            f"{self._source_word(self.camera_infos[0])}: "
+            f"{self.camera_infos[0].source_description or self.pipeline.source_description}")
         self.status_labels["mqtt"].setText("MQTT off" if not self.cfg.mqtt.enabled else
                                            "MQTT connecting\u2026")
 
@@ -269,6 +362,12 @@ class DashboardWindow(QMainWindow):
         self.help_action = self._action("Shortcuts", "F1", self.show_shortcuts,
                                         tip="Keyboard shortcuts")
         self._action("Quit", "Ctrl+Q", self.close)
+        self.camera_actions: list[QAction] = []
+        if self.multi:
+            for i, info in enumerate(self.camera_infos[:9]):
+                self.camera_actions.append(self._action(
+                    f"Show {info.label}", f"Ctrl+{i + 1}",
+                    lambda n=info.name: self.select_camera(n), tip=f"Show {info.label}"))
 
         tb = QToolBar("Controls")
         tb.setObjectName("controls")
@@ -287,6 +386,22 @@ class DashboardWindow(QMainWindow):
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         self.toolbar = tb
+        self._update_control_tips()
+
+    def _update_control_tips(self) -> None:
+        """Say in the tooltips which camera the privacy, pause and source buttons change."""
+        for action, tip in (
+                (self.privacy_action, "Show only the skeleton, never the camera image"),
+                (self.pause_action, "Stop recognising activities and raising alerts"),
+                (self.source_action, "Camera, video file or network camera")):
+            keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            if action is self.source_action and self.multi:
+                text = f"Choose the video source of the camera on screen ({self.slot.label})"
+            elif self.multi:
+                text = f"{tip}, for the camera on screen ({self.slot.label}) only"
+            else:
+                text = tip
+            action.setToolTip(f"{text} ({keys})")
 
     # ------------------------------------------------------------------ settings
     def _restore_settings(self) -> None:
@@ -340,15 +455,132 @@ class DashboardWindow(QMainWindow):
         base = app_font.pointSizeF() if app_font.pointSizeF() > 0 else 10.0
         self.setStyleSheet(stylesheet(self._font_scale, base))
 
+    # ------------------------------------------------------------------ cameras
+    @property
+    def slot(self) -> CameraSlot:
+        """The camera on screen."""
+        return self.slots[self.selected]
+
+    @property
+    def live(self) -> LiveView:
+        """The live view on screen (the selected camera's)."""
+        return self.slot.live
+
+    @property
+    def now_panel(self) -> NowPanel:
+        """The "now" panel on screen (the selected camera's)."""
+        return self.slot.now
+
+    @property
+    def current_uri(self) -> str:
+        """The selected camera's source, as the source dialog starts from it."""
+        return self.slot.uri
+
+    def _slot_of(self, camera: str) -> CameraSlot | None:
+        """Where a message tagged ``camera`` goes: with one camera, always to it."""
+        slot = self.slots.get(camera)
+        if slot is None and not self.multi:
+            return self.slot
+        return slot
+
+    def _where(self, camera: str) -> str:
+        """The room (or camera) an alert names; "" with one camera."""
+        if not self.multi:
+            return ""
+        slot = self.slots.get(camera)
+        return slot.label if slot is not None else camera
+
+    def _source_word(self, info: CameraInfo) -> str:
+        return f"Source ({info.label})" if self.multi else "Source"
+
+    def select_camera(self, name: str) -> bool:
+        """Show camera ``name``: its live view, "now" panel, source in the status bar,
+        its room's day, and the privacy/pause/source controls act on it."""
+        slot = self.slots.get(name)
+        if slot is None:
+            return False
+        changed = name != self.selected
+        self.selected = name
+        if self.multi:
+            if changed:
+                slot.live.clear()  # its frames were not drawn while hidden: no old picture
+            self.sink.shown_camera = name
+        self.live_stack.setCurrentWidget(slot.live)
+        self.now_stack.setCurrentWidget(slot.now)
+        if slot.button is not None:
+            slot.button.setChecked(True)
+        self._sync_actions()
+        self._show_camera_status()
+        self._update_control_tips()
+        if self.multi:
+            self.today.show_room_of(name)
+            self.settings.setValue("view/camera", name)
+        return True
+
+    def _sync_actions(self) -> None:
+        """The privacy and pause buttons show the selected camera's state."""
+        slot = self.slot
+        for action, checked in ((self.privacy_action, slot.privacy),
+                                (self.pause_action, not slot.monitoring)):
+            action.blockSignals(True)
+            action.setChecked(checked)
+            action.blockSignals(False)
+
+    def _update_camera_marks(self) -> None:
+        """Each camera button: red with a warning sign while its camera has an alert
+        waiting or a problem; the tooltip says which."""
+        if not self.multi:
+            return
+        for slot in self.slots.values():
+            if slot.button is None:
+                continue
+            alerts = sort_pending(a for a in self.pending.values() if a.camera == slot.name)
+            problem = slot.problem
+            lines = [f"{slot.label} (camera {slot.name})"]
+            st = slot.status
+            lines.append(f"Source: {st.source if st is not None else slot.info.source_description}")
+            if alerts:
+                lines.append(f"{level_style(alerts[0].level).word}: {alerts[0].text}"
+                             + (f" (+{len(alerts) - 1} more)" if len(alerts) > 1 else "")
+                             + " \u00b7 waiting for acknowledgement")
+            if problem:
+                lines.append(f"Problem: {problem}")
+            if not slot.monitoring:
+                lines.append("Monitoring paused")
+            if slot.privacy:
+                lines.append("Privacy mode")
+            marked = bool(alerts or problem)
+            text = slot.label + (" \u26a0" if marked else "") + (
+                " \u00b7 paused" if not slot.monitoring else "")
+            slot.button.setText(text)
+            slot.button.setToolTip("\n".join(lines))
+            value = "1" if marked else ""
+            if slot.button.property("alert") != value:
+                slot.button.setProperty("alert", value)
+                style = slot.button.style()
+                if style is not None:
+                    style.unpolish(slot.button)
+                    style.polish(slot.button)
+
+    def camera_marks(self) -> dict[str, bool]:
+        """Camera name -> marked red (alert waiting or problem) (tests, logs)."""
+        return {n: s.button is not None and s.button.property("alert") == "1"
+                for n, s in self.slots.items()}
+
     # ------------------------------------------------------------------ pipeline data
     def _on_frame(self, view: FrameView) -> None:
-        self.sink.frame_drawn()
-        self.live.show_frame(view)
+        self.sink.frame_drawn(view.camera)
+        slot = self._slot_of(view.camera)
+        if slot is not None:
+            slot.live.show_frame(view)
 
     def _on_window(self, result: WindowResult) -> None:
-        self.now_panel.show_window(result)
+        slot = self._slot_of(result.camera)
+        if slot is None:
+            return
+        slot.now.show_window(result)
         if result.person_present:
-            self._live_last_seen = self.clock()
+            slot.live_last_seen = self.clock()
 
     def _on_event(self, event: Event) -> None:
         if event.is_alert:
@@ -357,12 +589,13 @@ class DashboardWindow(QMainWindow):
                 if known is not None:
                     self.pending[event.id] = PendingAlert(
                         known.id, known.label, known.level, known.rule, known.created_wall,
-                        False)
+                        False, known.camera, known.where)
             elif event.id not in self.acknowledged_here and not self._acknowledged_elsewhere(
                     event):
                 created = known.created_wall if known else (event.wall_time or self.clock())
                 self.pending[event.id] = PendingAlert(event.id, event.label, event.level,
-                                                      event.rule, created, True)
+                                                      event.rule, created, True, event.camera,
+                                                      self._where(event.camera))
                 if known is None or known.level != event.level:
                     self._alert_arrived(event.level)
             self._pending_changed()
@@ -380,17 +613,8 @@ class DashboardWindow(QMainWindow):
 
     def _on_status(self, status: PipelineStatus) -> None:
         self.last_status = status
+        slot = self._slot_of(status.camera)
         lbl = self.status_labels
-        fps = f" \u00b7 {status.source_fps:.0f} fps" if status.source_fps > 0 else ""
-        problem = status.problem or status.error
-        self._set_label(lbl["source"], f"Source: {status.source}{fps}"
-                        + (f" \u00b7 {problem}" if problem else ""), bool(problem))
-        provider = f" ({status.provider})" if status.provider else ""
-        lbl["latency"].setText(f"Pose {status.pose_ms:.0f} ms \u00b7 Model "
-                               f"{status.inference_ms:.0f} ms{provider}")
-        lbl["dropped"].setText(f"Dropped {status.dropped_frames} frames"
-                               + (f", {status.skipped_windows} windows"
-                                  if status.skipped_windows else ""))
         text, mqtt_problem = _mqtt_text(status.mqtt)
         self._set_label(lbl["mqtt"], text, mqtt_problem)
         untrained = status.untrained_model
@@ -398,12 +622,41 @@ class DashboardWindow(QMainWindow):
                                 "trained model is installed" if untrained else "")
         self._set_label(lbl["model"], f"Model: {status.model_name or self.pipeline.model_name}"
                         + (" \u00b7 UNTRAINED" if untrained else ""), untrained)
+        if slot is None:
+            return
+        slot.status = status
         # follow changes made elsewhere (MQTT), not a status sent before our own change
-        if time.monotonic() - self._local_change > SYNC_GRACE_S:
-            if status.privacy != self.privacy_action.isChecked():
-                self._set_privacy_ui(status.privacy)
-            if status.monitoring == self.pause_action.isChecked():
-                self._set_monitoring_ui(status.monitoring)
+        if time.monotonic() - slot.local_change > SYNC_GRACE_S:
+            if status.privacy != slot.privacy:
+                self._apply_privacy(slot, status.privacy)
+            if status.monitoring != slot.monitoring:
+                self._apply_monitoring(slot, status.monitoring)
+        if slot is self.slot:
+            self._show_camera_status()
+        self._update_camera_marks()
+
+    def _show_camera_status(self) -> None:
+        """The status bar's source, latency and dropped frames: the selected camera's."""
+        slot = self.slot
+        lbl = self.status_labels
+        status = slot.status
+        word = self._source_word(slot.info)
+        if status is None:
+            described = slot.info.source_description or "starting\u2026"
+            self._set_label(lbl["source"], f"{word}: {described}", False)
+            lbl["latency"].setText("")
+            lbl["dropped"].setText("")
+            return
+        fps = f" \u00b7 {status.source_fps:.0f} fps" if status.source_fps > 0 else ""
+        problem = status.problem or status.error
+        self._set_label(lbl["source"], f"{word}: {status.source}{fps}"
+                        + (f" \u00b7 {problem}" if problem else ""), bool(problem))
+        provider = f" ({status.provider})" if status.provider else ""
+        lbl["latency"].setText(f"Pose {status.pose_ms:.0f} ms \u00b7 Model "
+                               f"{status.inference_ms:.0f} ms{provider}")
+        lbl["dropped"].setText(f"Dropped {status.dropped_frames} frames"
+                               + (f", {status.skipped_windows} windows"
+                                  if status.skipped_windows else ""))
 
     @staticmethod
     def _set_label(label: QLabel, text: str, problem: bool) -> None:
@@ -447,8 +700,9 @@ class DashboardWindow(QMainWindow):
         else:
             if not self._sound_timer.isActive():
                 self._restart_sound_timer()
-            self.setWindowTitle(f"{level_style(shown.level).word}: {shown.text} \u2013 "
+            self.setWindowTitle(f"{level_style(shown.level).word}: {shown.text_where} \u2013 "
                                 "Activity monitor")
+        self._update_camera_marks()
 
     def acknowledge_shown(self) -> None:
         shown = self.banner.shown
@@ -456,7 +710,7 @@ class DashboardWindow(QMainWindow):
             self.acknowledge(shown.id)
 
     def acknowledge(self, incident_id: str) -> bool:
-        """Acknowledge an alert through the pipeline's controls (stored, and sent on MQTT)."""
+        """Acknowledge an alert through the app's controls (stored, and sent on MQTT)."""
         try:
             ok = bool(self.controls.acknowledge(incident_id, by="dashboard"))
         except Exception as exc:
@@ -464,7 +718,7 @@ class DashboardWindow(QMainWindow):
             self._message(f"Could not acknowledge the alert: {exc}", 15000)
             return False
         alert = self.pending.get(incident_id)
-        what = alert.text if alert is not None else "the alert"
+        what = alert.text_where if alert is not None else "the alert"
         if not ok:
             self._message(f"Could not acknowledge {what}: it is not in the event history "
                           "yet. Try again in a moment.", 15000)
@@ -494,11 +748,7 @@ class DashboardWindow(QMainWindow):
             log.warning("dashboard: cannot read the event store: %s", exc)
             return
         self.incidents = incidents
-        segments = timeline_segments(incidents, now=now,
-                                     background_labels=self.cfg.events.background_labels)
-        self.today.timeline.set_data(segments, self.class_names, now)
-        self.today.summary.set_summary(
-            day_summary(segments, self.cfg, now=now, live_last_seen=self._live_last_seen), now)
+        self._show_today(incidents, now)
         alerts = [i for i in incidents if i.level != "info" and i.created_wall >= lookback]
         self.alert_list.set_incidents(alerts, now)
         before = set(self.pending)
@@ -507,12 +757,28 @@ class DashboardWindow(QMainWindow):
                 self.pending.pop(inc.id, None)
             elif inc.id not in self.acknowledged_here:
                 self.pending[inc.id] = PendingAlert(inc.id, inc.label, inc.level, inc.rule,
-                                                    inc.created_wall, inc.is_open)
+                                                    inc.created_wall, inc.is_open, inc.camera,
+                                                    self._where(inc.camera))
         if set(self.pending) - before:
             shown = max(self.pending.values(),
                         key=lambda a: (a.level == "critical", a.created_wall))
             self._alert_arrived(shown.level)
         self._pending_changed()
+
+    def _show_today(self, incidents: list[Incident], now: float) -> None:
+        """Today's timeline and summary: of the room chosen in "Today" (several cameras),
+        or of everything."""
+        cams = self.today.room_cameras()
+        if cams is not None:
+            incidents = [i for i in incidents if i.camera in cams]
+        segments: list[Segment] = timeline_segments(
+            incidents, now=now, background_labels=self.cfg.events.background_labels)
+        seen = [s.live_last_seen for s in self.slots.values()
+                if s.live_last_seen is not None and (cams is None or s.name in cams)]
+        self.today.timeline.set_data(segments, self.class_names, now)
+        self.today.summary.set_summary(
+            day_summary(segments, self.cfg, now=now,
+                        live_last_seen=max(seen) if seen else None), now)
 
     def _on_tick(self) -> None:
         if self.pending:
@@ -528,58 +794,91 @@ class DashboardWindow(QMainWindow):
         except Exception:
             return default
 
-    def _set_privacy_ui(self, enabled: bool) -> None:
-        self.sink.privacy = enabled
-        self.live.set_privacy(enabled)
-        self.privacy_action.blockSignals(True)
-        self.privacy_action.setChecked(enabled)
-        self.privacy_action.blockSignals(False)
+    @classmethod
+    def _camera_state(cls, controls: Controls, privacy: bool) -> tuple[bool, bool]:
+        """(privacy, monitoring) as a camera's controls say (``privacy`` if unreadable)."""
+        return (bool(cls._safe(lambda: controls.privacy, privacy)),
+                bool(cls._safe(lambda: controls.monitoring, True)))
 
-    def _set_monitoring_ui(self, monitoring: bool) -> None:
-        self.pause_action.blockSignals(True)
-        self.pause_action.setChecked(not monitoring)
-        self.pause_action.blockSignals(False)
-        self.banner.set_paused(not monitoring, self.clock())
-        self.live.set_paused(not monitoring)
-        self.now_panel.set_paused(not monitoring)
+    def _apply_privacy(self, slot: CameraSlot, enabled: bool) -> None:
+        """Privacy on screen for one camera (the GUI side: RGB dropped at once)."""
+        slot.privacy = enabled
+        if self.multi:
+            self.sink.set_camera_privacy(slot.name, enabled)
+        else:
+            self.sink.privacy = enabled
+        slot.live.set_privacy(enabled)
+        if slot is self.slot:
+            self._sync_actions()
+        self._update_camera_marks()
+
+    def _apply_monitoring(self, slot: CameraSlot, monitoring: bool) -> None:
+        slot.monitoring = monitoring
+        slot.live.set_paused(not monitoring)
+        slot.now.set_paused(not monitoring)
+        if slot is self.slot:
+            self._sync_actions()
+        paused = [s for s in self.slots.values() if not s.monitoring]
+        where = "" if len(paused) == len(self.slots) else ", ".join(s.label for s in paused)
+        self.banner.set_paused(bool(paused), self.clock(), where)
+        self._update_camera_marks()
 
     def set_privacy(self, enabled: bool) -> None:
-        """Privacy mode: the GUI drops RGB at once, then the pipeline is told."""
-        self._local_change = time.monotonic()
-        self._set_privacy_ui(enabled)
+        """Privacy mode for the camera on screen (with one camera: the app): the GUI drops
+        RGB at once, then the camera is told."""
+        slot = self.slot
+        slot.local_change = time.monotonic()
+        self._apply_privacy(slot, enabled)
         try:
-            self.controls.set_privacy(enabled)
+            slot.info.controls.set_privacy(enabled)
         except Exception as exc:
             log.exception("set_privacy failed")
             self._message(f"Could not change privacy mode in the pipeline: {exc}", 15000)
-        self._message("Privacy mode on: only the skeleton is shown" if enabled
-                      else "Privacy mode off: the camera image is shown", 5000)
+        where = f" ({slot.label})" if self.multi else ""
+        self._message(f"Privacy mode on{where}: only the skeleton is shown" if enabled
+                      else f"Privacy mode off{where}: the camera image is shown", 5000)
 
     def set_monitoring(self, enabled: bool) -> None:
-        self._local_change = time.monotonic()
-        self._set_monitoring_ui(enabled)
+        """Pause or resume the camera on screen (with one camera: the app)."""
+        self._set_monitoring_of(self.slot, enabled)
+
+    def _set_monitoring_of(self, slot: CameraSlot, enabled: bool) -> None:
+        slot.local_change = time.monotonic()
+        self._apply_monitoring(slot, enabled)
         try:
-            self.controls.set_monitoring(enabled)
+            slot.info.controls.set_monitoring(enabled)
         except Exception as exc:
             log.exception("set_monitoring failed")
             self._message(f"Could not change monitoring: {exc}", 15000)
 
+    def resume_paused(self) -> None:
+        """The banner's "Resume monitoring": every paused camera."""
+        for slot in self.slots.values():
+            if not slot.monitoring:
+                self._set_monitoring_of(slot, True)
+
     def choose_source(self) -> None:
         dialog = SourceDialog(self.current_uri, self)
+        if self.multi:
+            dialog.setWindowTitle(f"Choose the video source for {self.slot.label}")
         if dialog.exec() == SourceDialog.DialogCode.Accepted:
             self.switch_source(dialog.uri())
 
     def switch_source(self, uri: str) -> bool:
+        """Switch the camera on screen (with one camera: the app's) to ``uri``."""
+        slot = self.slot
         try:
-            self.controls.switch_source(uri)
+            slot.info.controls.switch_source(uri)
         except Exception as exc:
             log.warning("switching the source to %s failed: %s", uri, exc)
             QMessageBox.warning(self, "Cannot use this source",
                                 f"The source could not be opened:\n{uri}\n\n{exc}")
             return False
-        self.current_uri = uri
-        self.status_labels["source"].setText(f"Source: {uri} (switching\u2026)")
-        self._message(f"Switching to {uri}", 5000)
+        slot.uri = uri
+        self.status_labels["source"].setText(
+            f"{self._source_word(slot.info)}: {uri} (switching\u2026)")
+        where = f"{slot.label}: " if self.multi else ""
+        self._message(f"{where}switching to {uri}" if where else f"Switching to {uri}", 5000)
         return True
 
     def events_folder(self) -> Path:
@@ -598,8 +897,9 @@ class DashboardWindow(QMainWindow):
             self.showFullScreen()
 
     def show_shortcuts(self) -> None:
+        shortcuts = (*SHORTCUTS, CAMERA_SHORTCUTS) if self.multi else SHORTCUTS
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;&nbsp;{v}</td></tr>"
-                       for k, v in SHORTCUTS)
+                       for k, v in shortcuts)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     # ------------------------------------------------------------------ closing
@@ -623,10 +923,11 @@ class DashboardWindow(QMainWindow):
         return {
             "activity": self.now_panel.activity.text(),
             "confidence": self.now_panel.confidence.text(),
-            "banner": None if shown is None else f"{shown.level}: {shown.text}",
+            "banner": None if shown is None else f"{shown.level}: {shown.text_where}",
             "pending": sorted(self.pending),
             "summary": self.today.summary.text(),
             "segments": len(self.today.timeline.segments),
             "frames_shown": self.live.frames_shown,
             "privacy": self.live.privacy,
+            "camera": self.selected,
         }

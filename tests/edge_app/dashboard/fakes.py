@@ -10,7 +10,15 @@ import numpy as np
 import numpy.typing as npt
 
 from edge_app.store import EventStore
-from edge_app.types import Event, FramePreview, PipelineStatus, Sink, SinkHealth, WindowResult
+from edge_app.types import (
+    DEFAULT_CAMERA,
+    Event,
+    FramePreview,
+    PipelineStatus,
+    Sink,
+    SinkHealth,
+    WindowResult,
+)
 from model.labels import ADL_CLASSES
 
 MAGENTA = (255, 0, 255)
@@ -48,16 +56,36 @@ class FakeControls:
         return self._monitoring
 
 
+class FakeCamera:
+    """One camera of a ``FakePipeline`` with several: its name, room, source, controls."""
+
+    def __init__(self, store: EventStore, name: str, room: str = "",
+                 source: str = "file one-by-one-person-detection.mp4") -> None:
+        self.name = name
+        self.room = room
+        self.source_text = source.removeprefix("file ")
+        self.source_description = source
+        self.controls = FakeControls(store)
+
+
 class FakePipeline:
-    """Feeds its sinks from a worker thread, like the real one. ``feed(p)`` runs in it."""
+    """Feeds its sinks from a worker thread, like the real one. ``feed(p)`` runs in it.
+
+    ``cameras``: ``(name, room)`` of each camera for an app with several (each with its
+    own ``FakeControls``: ``p.camera("bedroom").controls``); without, one camera and no
+    ``cameras`` attribute, as the dashboard always knew it.
+    """
 
     class_names = ADL_CLASSES
     model_name = "EPAM-Net ADL (fake.onnx)"
     source_description = "file one-by-one-person-detection.mp4"
 
     def __init__(self, store: EventStore,
-                 feed: Callable[[FakePipeline], None] | None = None) -> None:
+                 feed: Callable[[FakePipeline], None] | None = None, *,
+                 cameras: list[tuple[str, str]] | None = None) -> None:
         self.store = store
+        if cameras is not None:
+            self.cameras = [FakeCamera(store, n, r, f"file {n}.mp4") for n, r in cameras]
         self.controls = FakeControls(store)
         self.finished = threading.Event()
         self.sinks: list[Sink] = []
@@ -65,6 +93,9 @@ class FakePipeline:
         self.started = False
         self.stopped = False
         self._thread: threading.Thread | None = None
+
+    def camera(self, name: str) -> FakeCamera:
+        return next(c for c in self.cameras if c.name == name)
 
     def add_sink(self, sink: Sink) -> None:
         self.sinks.append(sink)
@@ -130,21 +161,22 @@ def magenta_frame(w: int = 640, h: int = 480) -> npt.NDArray[np.uint8]:
 
 
 def preview(image: npt.NDArray[np.uint8] | None, t: float = 0.0, w: int = 640,
-            h: int = 480) -> FramePreview:
-    kps = standing_person(w, h)
+            h: int = 480, camera: str = DEFAULT_CAMERA, dx: float = 0.0) -> FramePreview:
+    kps = standing_person(w, h, dx)
     return FramePreview(time=t, image=image, size=(w, h), keypoints=kps,
                         scores=np.full((1, 17), 0.9, np.float32),
-                        box=(int(w * 0.3), int(h * 0.1), int(w * 0.7), int(h * 0.95)))
+                        box=(int(w * 0.3 + dx), int(h * 0.1), int(w * 0.7 + dx), int(h * 0.95)),
+                        camera=camera)
 
 
 def window_result(label: str = "walking", p: float = 0.8, t: float = 3.2,
-                  present: bool = True) -> WindowResult:
+                  present: bool = True, camera: str = DEFAULT_CAMERA) -> WindowResult:
     n = len(ADL_CLASSES)
     probs = np.full(n, (1 - p) / (n - 1), np.float32)
     probs[ADL_CLASSES.index(label)] = p
     return WindowResult(time=t, start_time=t - 3.2, probs=probs, smoothed=probs,
                         class_names=ADL_CLASSES, person_present=present, pose_only=False,
-                        latency_ms=80.0, source="fake")
+                        latency_ms=80.0, source="fake", camera=camera)
 
 
 def status(**kw: object) -> PipelineStatus:
@@ -160,14 +192,14 @@ def status(**kw: object) -> PipelineStatus:
 
 def incident_events(store: EventStore, *, label: str, start_wall: float, end_wall: float | None,
                     level: str = "info", rule: str = "activity", iid: str | None = None,
-                    score: float = 0.8) -> str:
+                    score: float = 0.8, camera: str = DEFAULT_CAMERA) -> str:
     """Record a new (+ end) pair in ``store`` at the given wall times; returns the id."""
     iid = iid or f"{label.replace(' ', '_')}-{start_wall:.0f}"
     store.record(Event("new", iid, label, level, score, start_wall, None, "fake", rule,  # type: ignore[arg-type]
-                       start_wall))
+                       start_wall, camera))
     if end_wall is not None:
         store.record(Event("end", iid, label, level, score, start_wall, end_wall, "fake",  # type: ignore[arg-type]
-                           rule, end_wall))
+                           rule, end_wall, camera))
     return iid
 
 
