@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from edge_app.mqtt.client import MqttSetupError, build_client, describe_connack, describe_error
 from edge_app.mqtt.commands import check_broker, clear_discovery
-from edge_app.mqtt.discovery import build_discovery, event_types
+from edge_app.mqtt.discovery import (
+    build_app_discovery,
+    build_camera_discovery,
+    build_discovery,
+    event_types,
+)
 from edge_app.mqtt.outbox import Outbox, OutboxRow, OutMessage
-from edge_app.mqtt.sink import MqttSink, event_type_for
-from edge_app.mqtt.topics import TopicError, Topics
+from edge_app.mqtt.sink import CameraSet, MqttSink, event_type_for
+from edge_app.mqtt.topics import TopicError, Topics, per_camera
 
 __all__ = [
+    "CameraSet",
     "MqttSetupError",
     "MqttSink",
     "OutMessage",
@@ -21,6 +27,8 @@ __all__ = [
     "OutboxRow",
     "TopicError",
     "Topics",
+    "build_app_discovery",
+    "build_camera_discovery",
     "build_client",
     "build_discovery",
     "check_broker",
@@ -29,4 +37,5 @@ __all__ = [
     "describe_error",
     "event_type_for",
     "event_types",
+    "per_camera",
 ]

@@ -82,7 +82,8 @@ def check_broker(cfg: AppConfig, timeout: float = 5.0) -> str | None:
 
 def clear_discovery(cfg: AppConfig) -> int:
     """Remove this device from Home Assistant: empty retained payloads on its discovery
-    topic and on every retained state topic. Prints one line; returns the exit code
+    topic and on every retained state topic, and on those of each camera of the
+    ``cameras:`` list (their own devices). Prints one line; returns the exit code
     (0 done, 1 broker problem, 2 config problem)."""
     mcfg = cfg.mqtt
     try:
@@ -94,7 +95,10 @@ def clear_discovery(cfg: AppConfig) -> int:
     if client is None:
         print(f"mqtt clear-discovery: nothing removed: {problem}")
         return 1
-    infos = [client.publish(t, b"", qos=1, retain=True) for t in topics.retained()]
+    # the one-camera layout's and, for a cameras: list, every camera's device and states
+    retained = [*topics.retained(),
+                *(t for cam in cfg.cameras for t in topics.for_camera(cam.name).retained())]
+    infos = [client.publish(t, b"", qos=1, retain=True) for t in retained]
     ok = True
     for info in infos:
         try:
@@ -108,8 +112,10 @@ def clear_discovery(cfg: AppConfig) -> int:
         print(f"mqtt clear-discovery: the broker {mcfg.host}:{mcfg.port} did not acknowledge "
               "every removal; run it again")
         return 1
-    print(f"mqtt clear-discovery: removed device '{mcfg.device_id}' from Home Assistant "
-          f"({topics.discovery} and {len(infos) - 1} retained state topics on "
+    cameras = (f" and its {len(cfg.cameras)} camera device(s) "
+               f"({', '.join(c.name for c in cfg.cameras)})" if cfg.cameras else "")
+    print(f"mqtt clear-discovery: removed device '{mcfg.device_id}'{cameras} from Home "
+          f"Assistant ({topics.discovery} and {len(infos) - 1} other retained topics on "
           f"{mcfg.host}:{mcfg.port}); a running app publishes it again on its next connect "
           "unless mqtt.discovery is false")
     return 0

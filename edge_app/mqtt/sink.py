@@ -15,6 +15,12 @@ Ordering after a reconnect: paho re-sends the QoS 1 messages it still holds firs
 sender waits for their PUBACKs before handing it anything new, so the backlog goes out in
 the order it was raised and a stale retained state never overwrites a fresh one. A row
 leaves the outbox only when its PUBACK arrives: delivery is *at least once*.
+
+Cameras: with one camera (no ``cameras:`` list) the states, alerts and commands are the
+app's, on ``<base>/...``, as they always were. With several (the controls are a
+``CameraSet``, e.g. ``EdgeApp``), each camera has its own on ``<base>/<camera>/...`` and
+its own Home Assistant device; events, windows and statuses go to the camera their
+``camera`` field names, and a camera's commands go to ``controls.camera_named(name)``.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import ConnectFlags, DisconnectFlags, MQTTMessage
@@ -43,9 +50,14 @@ from edge_app.mqtt.client import (
     describe_error,
     uses_tls,
 )
-from edge_app.mqtt.discovery import build_discovery
+from edge_app.mqtt.discovery import (
+    build_app_discovery,
+    build_camera_discovery,
+    build_discovery,
+    camera_devices,
+)
 from edge_app.mqtt.outbox import Outbox, OutMessage
-from edge_app.mqtt.topics import TopicError, Topics, slug
+from edge_app.mqtt.topics import TopicError, Topics, per_camera, slug
 from edge_app.store import EventStore, StoreError
 from edge_app.types import (
     Controls,
@@ -56,7 +68,8 @@ from edge_app.types import (
     WindowResult,
 )
 
-__all__ = ["COMMAND_FEATURES", "DOWN_RULES", "MqttSink", "event_type_for"]
+__all__ = ["COMMAND_FEATURES", "DOWN_RULES", "CameraSet", "CameraSwitches", "MqttSink",
+           "NamedCamera", "event_type_for"]
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +97,53 @@ def _on_off(value: bool) -> str:
     return ON if value else OFF
 
 
+class CameraSwitches(Protocol):
+    """What MQTT commands change in one camera (or in every camera, for the app)."""
+
+    def set_privacy(self, enabled: bool) -> None: ...
+
+    def set_monitoring(self, enabled: bool) -> None: ...
+
+    @property
+    def privacy(self) -> bool: ...
+
+    @property
+    def monitoring(self) -> bool: ...
+
+
+class NamedCamera(CameraSwitches, Protocol):
+    """One camera of the app: its name (a slug, used in topics) and its room."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def room(self) -> str: ...
+
+
+@runtime_checkable
+class CameraSet(Protocol):
+    """Controls that know their cameras (``edge_app.app.EdgeApp``): with several, each
+    camera gets its own topics and Home Assistant device."""
+
+    @property
+    def cameras(self) -> Sequence[NamedCamera]: ...
+
+    def camera_named(self, name: str) -> CameraSwitches: ...
+
+
+@dataclass
+class _Watch:
+    """The states, alerts and commands of one camera (or, with one camera, of the app):
+    ``camera`` "" matches every camera's messages."""
+
+    camera: str
+    topics: Topics
+    controls: CameraSwitches
+    down: set[str] = field(default_factory=set)  # open fall/long-lie incident ids
+    last_diag: float = -1e18  # on_status only
+
+
 class MqttSink(SinkBase):
     """Publishes the pipeline's events and states to MQTT (see ``docs/mqtt.md``).
 
@@ -108,7 +168,6 @@ class MqttSink(SinkBase):
         sw_version: str,
     ) -> None:
         self._cfg = cfg.mqtt
-        self._controls = controls
         try:
             self.topics = Topics.from_config(self._cfg)
         except TopicError as exc:
@@ -116,9 +175,32 @@ class MqttSink(SinkBase):
         self._store = store
         self._outbox = Outbox(store, self._cfg.device_id, max_items=self._cfg.outbox_max_items,
                               max_age_s=self._cfg.outbox_max_age_s)
-        self._discovery = json.dumps(build_discovery(
-            self._cfg, self.topics, model_name=model_name, class_names=class_names,
-            sw_version=sw_version), separators=(",", ":"))
+        cameras = list(controls.cameras) if isinstance(controls, CameraSet) else []
+        self.per_camera = per_camera([c.name for c in cameras])
+        discovery: list[tuple[str, dict[str, Any]]]
+        if self.per_camera and isinstance(controls, CameraSet):
+            self._watches = [_Watch(c.name, self.topics.for_camera(c.name),
+                                    controls.camera_named(c.name)) for c in cameras]
+            discovery = [(self.topics.discovery, build_app_discovery(
+                self._cfg, self.topics, model_name=model_name, sw_version=sw_version))]
+            # the app's device first: each camera's names it as its via_device
+            for dev in camera_devices([(c.name, c.room) for c in cameras]):
+                discovery.append((self.topics.for_camera(dev.name).discovery,
+                                  build_camera_discovery(
+                                      self._cfg, self.topics, dev, model_name=model_name,
+                                      class_names=class_names, sw_version=sw_version)))
+        else:
+            self._watches = [_Watch("", self.topics, controls)]
+            discovery = [(self.topics.discovery, build_discovery(
+                self._cfg, self.topics, model_name=model_name, class_names=class_names,
+                sw_version=sw_version))]
+        self._discovery = [(topic, json.dumps(payload, separators=(",", ":")))
+                           for topic, payload in discovery]
+        self._by_camera = {w.camera: w for w in self._watches}
+        self._command_topics = {w.topics.command(f): (w, f)
+                                for w in self._watches for f in COMMAND_FEATURES}
+        self._limited = frozenset(t for w in self._watches for t in (
+            w.topics.activity, w.topics.confidence, w.topics.person_present))
         self.client_id = self._cfg.client_id or f"epam-edge-{self._cfg.device_id}"
         self._client: MqttClient | None = None
         self._thread: threading.Thread | None = None
@@ -135,15 +217,14 @@ class MqttSink(SinkBase):
         self._pending: dict[int, tuple[int | None, int]] = {}  # mid -> (outbox seq, qos)
         self._early: set[int] = set()  # PUBACKs that beat publish() returning
         self._acked: list[int] = []  # outbox seqs acknowledged, to delete
-        self._commands: list[tuple[str, bool]] = []
+        self._commands: list[tuple[_Watch, str, bool]] = []
         self._republish: set[str] = set()  # states to send again even if unchanged
         self._generation = 0  # bumped on every connect and disconnect
         self._dirty = False  # work arrived since the sender last looked
         self._desired: dict[str, str] = {}
-        self._diagnostics: str | None = None
+        self._diagnostics: dict[str, str] = {}  # topic -> JSON, to publish
         self._discovery_due: float | None = None
         self._last_put_seq = self._outbox.last_seq()
-        self._down: set[str] = set()
         self._last_error: str | None = None
         self._logged_failure: str | None = None
         # --- sender thread only
@@ -183,23 +264,30 @@ class MqttSink(SinkBase):
             self._outbox.prune()
         except (sqlite3.Error, StoreError) as exc:
             log.error("MQTT outbox: cannot prune old messages: %s", exc)
-        privacy, monitoring = self._read_control("privacy"), self._read_control("monitoring")
+        switches = {w.camera: (_read_control(w.controls, "privacy"),
+                               _read_control(w.controls, "monitoring")) for w in self._watches}
         try:  # a fall still open from the last run (carried on): person_down stays ON
-            down = {i.id for i in self._store.incidents(open_only=True) if i.rule in DOWN_RULES}
+            down = [(i.id, i.camera) for i in self._store.incidents(open_only=True)
+                    if i.rule in DOWN_RULES]
         except (sqlite3.Error, StoreError) as exc:
             log.error("cannot read open incidents for person_down: %s", exc)
-            down = set()
+            down = []
         with self._lock:
-            self._down |= down
-            self._desired[self.topics.person_down] = _on_off(bool(self._down))
-            self._desired[self.topics.state("privacy")] = _on_off(privacy)
-            self._desired[self.topics.state("monitoring")] = _on_off(monitoring)
-            # nothing seen yet in this run: the last run's retained activity, presence and
-            # confidence must not stand (an automation on "lying on the floor" would fire
-            # at every restart); the first window replaces these within seconds
-            for topic, value in ((self.topics.activity, "none"), (self.topics.confidence, "0"),
-                                 (self.topics.person_present, _on_off(False))):
-                self._desired.setdefault(topic, value)
+            for incident_id, camera in down:
+                watch = self._watch(camera)
+                if watch is not None:
+                    watch.down.add(incident_id)
+            for w in self._watches:
+                privacy, monitoring = switches[w.camera]
+                self._desired[w.topics.person_down] = _on_off(bool(w.down))
+                self._desired[w.topics.state("privacy")] = _on_off(privacy)
+                self._desired[w.topics.state("monitoring")] = _on_off(monitoring)
+                # nothing seen yet in this run: the last run's retained activity, presence
+                # and confidence must not stand (an automation on "lying on the floor"
+                # would fire at every restart); the first window replaces these in seconds
+                for topic, value in ((w.topics.activity, "none"), (w.topics.confidence, "0"),
+                                     (w.topics.person_present, _on_off(False))):
+                    self._desired.setdefault(topic, value)
         self._thread = threading.Thread(target=self._run, name="mqtt-sender", daemon=True)
         self._thread.start()
         try:
@@ -216,9 +304,11 @@ class MqttSink(SinkBase):
         client.on_message = self._on_message
         client.on_pre_connect = self._on_pre_connect
         client.max_inflight_messages_set(_WINDOW + 20)
-        log.info("MQTT: connecting to %s:%d as '%s'%s; topics under %s/; %d message(s) "
+        log.info("MQTT: connecting to %s:%d as '%s'%s; topics under %s/%s; %d message(s) "
                  "waiting in the outbox", self._cfg.host, self._cfg.port, self.client_id,
                  " with TLS" if uses_tls(self._cfg) else "", self.topics.base,
+                 f" (one Home Assistant device per camera: "
+                 f"{', '.join(w.camera for w in self._watches)})" if self.per_camera else "",
                  len(self._outbox))
         try:
             client.connect_async(self._cfg.host, self._cfg.port, keepalive=self._cfg.keepalive_s)
@@ -264,6 +354,7 @@ class MqttSink(SinkBase):
         """Queue the incident message (and, for an alert's ``new``, the Home Assistant
         event) in the outbox, in one transaction. Returns without network I/O."""
         qos = self._cfg.qos
+        watch = self._watch(event.camera)
         body = event.to_contract()
         body.update(rule=event.rule, device_id=self._cfg.device_id,
                     wall_time=event.wall_time or time.time())
@@ -272,28 +363,31 @@ class MqttSink(SinkBase):
             alert = {"event_type": event_type_for(event), "id": event.id,
                      "label": event.label, "level": event.level, "score": event.score,
                      "start_time": event.start_time, "source": event.source,
-                     "wall_time": body["wall_time"]}
-            messages.append(OutMessage(self.topics.alerts, _dumps(alert), qos, False,
-                                       event.level))
+                     "camera": event.camera, "wall_time": body["wall_time"]}
+            topic = watch.topics.alerts if watch is not None else self.topics.alerts
+            messages.append(OutMessage(topic, _dumps(alert), qos, False, event.level))
         self._queue(messages)
-        if event.rule in DOWN_RULES:
+        if event.rule in DOWN_RULES and watch is not None:
             with self._cond:
                 if event.type == "end":
-                    self._down.discard(event.id)
+                    watch.down.discard(event.id)
                 else:
-                    self._down.add(event.id)
-                self._desired[self.topics.person_down] = _on_off(bool(self._down))
+                    watch.down.add(event.id)
+                self._desired[watch.topics.person_down] = _on_off(bool(watch.down))
                 self._kick_locked()
 
     def on_window(self, result: WindowResult) -> None:
         """Current activity, its confidence (0-100 %) and person present as retained
         states: published when they change, at most every ``mqtt.state_interval_s``."""
+        watch = self._watch(result.camera)
+        if watch is None:
+            return
         label, score = result.top
         present = result.person_present
         states = {
-            self.topics.activity: label if present else "none",
-            self.topics.confidence: str(round(score * 100)) if present else "0",
-            self.topics.person_present: _on_off(present),
+            watch.topics.activity: label if present else "none",
+            watch.topics.confidence: str(round(score * 100)) if present else "0",
+            watch.topics.person_present: _on_off(present),
         }
         with self._cond:
             changed = any(self._desired.get(t) != v for t, v in states.items())
@@ -302,13 +396,28 @@ class MqttSink(SinkBase):
                 self._kick_locked()
 
     def on_status(self, status: PipelineStatus) -> None:
-        """Privacy/monitoring states at once; diagnostics every
-        ``mqtt.diagnostics_interval_s`` (retained JSON)."""
+        """Privacy/monitoring states of the status's camera at once; its diagnostics (and,
+        with a device per camera, the app's) every ``mqtt.diagnostics_interval_s``
+        (retained JSON)."""
+        watch = self._watch(status.camera)
+        if watch is None:
+            return
         now = time.monotonic()
-        diag: str | None = None
-        if now - self._last_diag >= self._cfg.diagnostics_interval_s:
+        diags: dict[str, str] = {}
+        interval = self._cfg.diagnostics_interval_s
+        if self.per_camera and now - self._last_diag >= interval:
             self._last_diag = now
-            diag = _dumps({
+            diags[self.topics.diagnostics] = _dumps({
+                "cameras": len(self._watches),
+                "model": status.model_name,
+                "provider": status.provider,
+                "outbox": len(self._outbox),
+                "connected": self._connected,
+                "store_mb": status.store_mb,
+            })
+        if now - watch.last_diag >= interval:
+            watch.last_diag = now
+            diags[watch.topics.diagnostics] = _dumps({
                 "fps": round(status.source_fps, 2),
                 "sample_rate_hz": round(status.sample_rate_hz, 2),
                 "pose_ms": round(status.pose_ms, 1),
@@ -324,10 +433,9 @@ class MqttSink(SinkBase):
                 "store_mb": status.store_mb,
             })
         with self._cond:
-            self._desired[self.topics.state("privacy")] = _on_off(status.privacy)
-            self._desired[self.topics.state("monitoring")] = _on_off(status.monitoring)
-            if diag is not None:
-                self._diagnostics = diag
+            self._desired[watch.topics.state("privacy")] = _on_off(status.privacy)
+            self._desired[watch.topics.state("monitoring")] = _on_off(status.monitoring)
+            self._diagnostics.update(diags)
             self._kick_locked()
 
     def health(self) -> SinkHealth:
@@ -348,12 +456,15 @@ class MqttSink(SinkBase):
             log.debug("MQTT: cannot read incident %s: %s", incident_id, exc)
         body: dict[str, Any] = {"event_type": "acknowledged", "id": incident_id, "by": by,
                                 "at": time.time()}
+        watch: _Watch | None = self._watches[0]
         if incident is not None:
-            body.update(label=incident.label, level=incident.level, rule=incident.rule)
+            body.update(label=incident.label, level=incident.level, rule=incident.rule,
+                        camera=incident.camera)
+            watch = self._watch(incident.camera)
         level = incident.level if incident is not None and incident.level != "info" \
             else "warning"
-        self._queue([OutMessage(self.topics.alerts, _dumps(body), self._cfg.qos, False,
-                                level)])
+        topic = watch.topics.alerts if watch is not None else self.topics.alerts
+        self._queue([OutMessage(topic, _dumps(body), self._cfg.qos, False, level)])
 
     # ------------------------------------------------------------------ internals
     def _queue(self, messages: list[OutMessage]) -> None:
@@ -371,12 +482,15 @@ class MqttSink(SinkBase):
             self._last_put_seq = max(self._last_put_seq, max(seqs))
             self._kick_locked()
 
-    def _read_control(self, feature: str) -> bool:
-        try:
-            return bool(getattr(self._controls, feature))
-        except Exception:  # a controls object that fails must not stop MQTT
-            log.exception("MQTT: cannot read controls.%s", feature)
-            return False
+    def _watch(self, camera: str) -> _Watch | None:
+        """Where the messages of ``camera`` go: with one camera, the app's topics for
+        every message; with a device per camera, that camera's (None: no such camera)."""
+        if not self.per_camera:
+            return self._watches[0]
+        watch = self._by_camera.get(camera)
+        if watch is None:
+            log.debug("MQTT: no camera named %r; its states are not published", camera)
+        return watch
 
     def _waiting_qos_locked(self) -> bool:
         return any(qos > 0 for _, qos in self._pending.values())
@@ -415,7 +529,7 @@ class MqttSink(SinkBase):
                  self._cfg.host, self._cfg.port, self.client_id, max(0, waiting))
         # subscribe before announcing `online`: a command sent as soon as the device is
         # seen online must find the subscription (the broker handles them in order)
-        subs = [(self.topics.command(f), 1) for f in COMMAND_FEATURES]
+        subs = [(topic, 1) for topic in self._command_topics]
         if self._cfg.discovery:
             subs.append((self.topics.ha_status, 1))
         client.subscribe(subs)
@@ -472,24 +586,24 @@ class MqttSink(SinkBase):
                     self._discovery_due = time.monotonic() + delay
                     self._kick_locked()
             return
-        for feature in COMMAND_FEATURES:
-            if msg.topic != self.topics.command(feature):
-                continue
-            if msg.retain:
-                log.warning("MQTT: ignored a retained command on %s (commands must not be "
-                            "retained; clear it with an empty retained message)", msg.topic)
-                return
-            value = payload.upper()
-            if value not in _TRUE and value not in _FALSE:
-                log.warning("MQTT: %s expects ON or OFF, got %r", msg.topic, payload[:40])
-                with self._cond:
-                    self._republish.add(self.topics.state(feature))
-                    self._kick_locked()
-                return
+        command = self._command_topics.get(msg.topic)
+        if command is None:
+            return
+        watch, feature = command
+        if msg.retain:
+            log.warning("MQTT: ignored a retained command on %s (commands must not be "
+                        "retained; clear it with an empty retained message)", msg.topic)
+            return
+        value = payload.upper()
+        if value not in _TRUE and value not in _FALSE:
+            log.warning("MQTT: %s expects ON or OFF, got %r", msg.topic, payload[:40])
             with self._cond:
-                self._commands.append((feature, value in _TRUE))
+                self._republish.add(watch.topics.state(feature))
                 self._kick_locked()
             return
+        with self._cond:
+            self._commands.append((watch, feature, value in _TRUE))
+            self._kick_locked()
 
     def _kick_locked(self) -> None:
         """Wake the sender (and ``close``); call with ``_lock`` held. A kick that comes
@@ -521,8 +635,8 @@ class MqttSink(SinkBase):
                 commands, self._commands = self._commands, []
             try:
                 self._flush_acks()
-                for feature, value in commands:
-                    self._apply_command(feature, value)
+                for watch, feature, value in commands:
+                    self._apply_command(watch, feature, value)
                 if self._connected and self._client is not None:
                     self._publish_round(self._client)
                 if time.monotonic() >= self._next_prune:
@@ -555,19 +669,21 @@ class MqttSink(SinkBase):
                 log.error("MQTT outbox: cannot delete %d acknowledged message(s): %s (they "
                           "will be sent again)", len(acked), exc)
 
-    def _apply_command(self, feature: str, value: bool) -> None:
-        log.info("MQTT command: %s %s", feature, _on_off(value))
+    def _apply_command(self, watch: _Watch, feature: str, value: bool) -> None:
+        where = f" for camera {watch.camera}" if watch.camera else ""
+        log.info("MQTT command: %s %s%s", feature, _on_off(value), where)
         try:
             if feature == "privacy":
-                self._controls.set_privacy(value)
+                watch.controls.set_privacy(value)
             else:
-                self._controls.set_monitoring(value)
+                watch.controls.set_monitoring(value)
         except Exception:
-            log.exception("MQTT command %s=%s failed", feature, _on_off(value))
-        state = _on_off(self._read_control(feature))
+            log.exception("MQTT command %s=%s%s failed", feature, _on_off(value), where)
+        topic = watch.topics.state(feature)
+        state = _on_off(_read_control(watch.controls, feature))
         with self._lock:
-            self._desired[self.topics.state(feature)] = state
-        self._published.pop(self.topics.state(feature), None)  # always answer a command
+            self._desired[topic] = state
+        self._published.pop(topic, None)  # always answer a command
 
     def _publish(self, client: mqtt.Client, topic: str, payload: str, qos: int, retain: bool,
                  seq: int | None = None) -> bool:
@@ -594,7 +710,7 @@ class MqttSink(SinkBase):
                 self._discovery_due = None
                 force = True
             desired = dict(self._desired)
-            diag, self._diagnostics = self._diagnostics, None
+            diags, self._diagnostics = self._diagnostics, {}
             last_put = self._last_put_seq
             generation = self._generation
             for topic in self._republish:
@@ -603,20 +719,20 @@ class MqttSink(SinkBase):
         if force:
             self._published.clear()
             if self._cfg.discovery:
-                self._publish(client, self.topics.discovery, self._discovery, 1, True)
+                for topic, payload in self._discovery:
+                    self._publish(client, topic, payload, 1, True)
         interval = self._cfg.state_interval_s
-        limited = (self.topics.activity, self.topics.confidence, self.topics.person_present)
         for topic, value in desired.items():
             if self._published.get(topic) == value:
                 continue
-            if not force and topic in limited and now - self._sent_at.get(topic, -1e18) \
-                    < interval:
+            if not force and topic in self._limited \
+                    and now - self._sent_at.get(topic, -1e18) < interval:
                 continue
             if self._publish(client, topic, value, 1, True):
                 self._published[topic] = value
                 self._sent_at[topic] = now
-        if diag is not None:
-            self._publish(client, self.topics.diagnostics, diag, 0, True)
+        for topic, diag in diags.items():
+            self._publish(client, topic, diag, 0, True)
         self._hand_outbox(client, last_put, generation)
 
     def _hand_outbox(self, client: mqtt.Client, last_put: int, generation: int) -> None:
@@ -638,6 +754,14 @@ class MqttSink(SinkBase):
             if not ok:
                 return
             self._last_handed = row.seq
+
+
+def _read_control(controls: CameraSwitches, feature: str) -> bool:
+    try:
+        return bool(getattr(controls, feature))
+    except Exception:  # a controls object that fails must not stop MQTT
+        log.exception("MQTT: cannot read controls.%s", feature)
+        return False
 
 
 def _dumps(obj: dict[str, Any]) -> str:

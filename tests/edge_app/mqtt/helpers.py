@@ -19,7 +19,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from edge_app.config import AppConfig
-from edge_app.types import Event
+from edge_app.types import DEFAULT_CAMERA, Event
 
 HOST = "127.0.0.1"
 
@@ -199,7 +199,36 @@ def make_config(broker: Broker | None, **mqtt_overrides: Any) -> AppConfig:
 
 def event(kind: str, incident: str, *, label: str = "falling", level: str = "critical",
           rule: str = "fall", score: float = 0.9, start: float = 1.0,
-          end: float | None = None) -> Event:
+          end: float | None = None, camera: str = DEFAULT_CAMERA) -> Event:
     return Event(type=kind, id=incident, label=label, level=level,  # type: ignore[arg-type]
                  score=score, start_time=start, end_time=end, source="test.mp4", rule=rule,
-                 wall_time=time.time())
+                 wall_time=time.time(), camera=camera)
+
+
+class FakeCamera(FakeControls):
+    """One camera of a ``FakeCameras`` app: its own privacy and monitoring."""
+
+    def __init__(self, name: str, room: str = "") -> None:
+        super().__init__()
+        self.name = name
+        self.room = room
+
+
+class FakeCameras(FakeControls):
+    """An app with several cameras, as ``EdgeApp`` shows them to MQTT (``cameras``,
+    ``camera_named``); its own privacy/monitoring apply to every camera."""
+
+    def __init__(self, *cameras: FakeCamera) -> None:
+        super().__init__()
+        self.cameras = list(cameras)
+
+    def camera_named(self, name: str) -> FakeCamera:
+        for cam in self.cameras:
+            if cam.name == name:
+                return cam
+        raise KeyError(name)
+
+    def set_privacy(self, enabled: bool) -> None:
+        super().set_privacy(enabled)
+        for cam in self.cameras:
+            cam.set_privacy(enabled)
