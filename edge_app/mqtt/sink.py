@@ -211,6 +211,7 @@ class MqttSink(SinkBase):
         self._connected = False
         self._stopping = False
         self._resync = False
+        self._online_due = False  # announce `online` after the next round of states
         self._refused = False
         self._barrier: set[int] = set()
         self._barrier_since = 0.0
@@ -533,9 +534,12 @@ class MqttSink(SinkBase):
         if self._cfg.discovery:
             subs.append((self.topics.ha_status, 1))
         client.subscribe(subs)
-        info = client.publish(self.topics.availability, ONLINE, qos=1, retain=True)
-        self._track(info.mid, None, 1)
+        # `online` goes out after this connection's discovery and fresh states (the
+        # sender's next round): Home Assistant makes the entities available on `online`
+        # with the last values it holds, so a restart would otherwise show the last run's
+        # activity and person_down for a moment (and fire automations on them)
         with self._cond:
+            self._online_due = True
             self._kick_locked()
 
     def _on_connect_fail(self, client: mqtt.Client, userdata: Any) -> None:
@@ -706,6 +710,7 @@ class MqttSink(SinkBase):
                 self._barrier.clear()
             force = self._resync
             self._resync = False
+            online_due, self._online_due = self._online_due, False
             if self._discovery_due is not None and now >= self._discovery_due:
                 self._discovery_due = None
                 force = True
@@ -731,6 +736,8 @@ class MqttSink(SinkBase):
             if self._publish(client, topic, value, 1, True):
                 self._published[topic] = value
                 self._sent_at[topic] = now
+        if online_due:
+            self._publish(client, self.topics.availability, ONLINE, 1, True)
         for topic, diag in diags.items():
             self._publish(client, topic, diag, 0, True)
         self._hand_outbox(client, last_put, generation)
