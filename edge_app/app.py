@@ -21,6 +21,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 
@@ -152,7 +153,7 @@ class EdgeApp:
         out = []
         for cam in self.cameras:
             st = cam.status()
-            out.append(_with(st, mqtt=mqtt, store_mb=size))
+            out.append(replace(st, mqtt=mqtt, store_mb=size))
         return out
 
     # ------------------------------------------------------------------ sinks
@@ -185,11 +186,8 @@ class EdgeApp:
             cam.set_monitoring(enabled)
 
     def acknowledge(self, event_id: str, by: str) -> bool:
-        ok = self.store.acknowledge(event_id, by)
-        if ok:
-            log.info("incident %s acknowledged by %s", event_id, by)
-            self.bus.acknowledgement(event_id, by)
-        return ok
+        # the cameras share the store and the bus: any of them acknowledges any incident
+        return self.camera.acknowledge(event_id, by)
 
     def switch_source(self, uri: str) -> None:
         self.camera.switch_source(uri)
@@ -321,8 +319,3 @@ class EdgeApp:
             self._publish_status()
         self._publish_status()
 
-
-def _with(status: PipelineStatus, **changes: object) -> PipelineStatus:
-    from dataclasses import replace
-
-    return replace(status, **changes)  # type: ignore[arg-type]
