@@ -186,6 +186,21 @@ class CameraPipeline:
         with self._lock:
             self._switch_to = uri
 
+    @property
+    def switching(self) -> bool:
+        """A switch was asked for and is neither taken nor refused yet (False once the
+        camera has stopped)."""
+        with self._lock:
+            asked = self._switch_to is not None or self._next_source is not None
+        return asked and not self.finished.is_set()
+
+    @property
+    def switch_error(self) -> str:
+        """Why the last switch was not taken ("" when it was, or none was asked)."""
+        if self.finished.is_set() and self._switch_to is not None:
+            return "the camera has stopped (its source ended or it was stopped)"
+        return self._switch_failed
+
     # ------------------------------------------------------------------ lifecycle
     def open_source(self, text: str) -> Source:
         """Open ``text`` as this camera's source (each source has its own stop: closing
@@ -309,17 +324,23 @@ class CameraPipeline:
         open (the caller leaves the current source), False when it cannot be (logged and
         shown as the problem; the current source goes on)."""
         with self._lock:
-            nxt, self._switch_to = self._switch_to, None
+            nxt = self._switch_to  # still asked for (``switching``) while it opens
         if nxt is None:
             return False
         try:
-            self._next_source = self.open_source(nxt)
+            opened = self.open_source(nxt)
         except SourceError as exc:
-            self._switch_failed = f"cannot switch to {parse_source(nxt).describe()}: {exc}"
+            with self._lock:
+                self._switch_failed = f"cannot switch to {parse_source(nxt).describe()}: {exc}"
+                if self._switch_to == nxt:
+                    self._switch_to = None
             log.error("%s: %s; staying on %s", self.name, self._switch_failed,
                       self.source_description)
             return False
-        self._next_text = nxt
+        with self._lock:
+            self._next_source, self._next_text = opened, nxt
+            if self._switch_to == nxt:
+                self._switch_to = None
         return True
 
     _next_text = ""
@@ -333,7 +354,7 @@ class CameraPipeline:
             # the source ended just as a switch came: open it now
             if not self._switch_now():
                 return False
-        nxt, self._next_source = self._next_source, None
+        nxt = self._next_source  # cleared once the switch is taken (``switching``)
         assert nxt is not None
         if self._worker is not None:
             self._worker.drain()  # the old source's last window is decided first
@@ -350,7 +371,9 @@ class CameraPipeline:
         self._sampler_stats = SamplerStats(frames=self._sampler_stats.frames,
                                            skipped_samples=self._sampler_stats.skipped_samples,
                                            decode_total_ms=self._sampler_stats.decode_total_ms)
-        self._switch_failed = ""
+        with self._lock:
+            self._switch_failed = ""
+            self._next_source = None
         log.info("%s: switched from %s to %s", self.name, old, self.source_description)
         return True
 

@@ -318,6 +318,10 @@ class MqttConfig(_Section):
     flush_timeout_s: float = Field(3.0, ge=0, description="at shutdown, how long to wait for "
                                    "queued messages to be acknowledged by the broker (s); the "
                                    "rest stays in the outbox for the next run")
+    allow_source_command: bool = Field(True, description="accept source switches over MQTT "
+                                       "(<base>[/<camera>]/source/set: a camera index, file, "
+                                       "stream URL or keypoint file; gst: pipelines never); "
+                                       "false: such commands are refused and logged")
 
     @model_validator(mode="after")
     def _user_needs_password(self) -> MqttConfig:

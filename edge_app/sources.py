@@ -41,6 +41,7 @@ __all__ = [
     "VideoFileSource",
     "open_source",
     "parse_source",
+    "redact_source",
 ]
 
 log = logging.getLogger(__name__)
@@ -93,8 +94,40 @@ class SourceFrame:
     scores: npt.NDArray[np.float32] | None = None
 
 
+# a URL's authority (``//user:password@host``), ending where ffmpeg's does: at the first
+# "/", "?", "#" or blank after the last "@" before them
+# (a password with an unescaped "/", "?" or "#" in it is masked up to the token's last "@")
+_AUTHORITY = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<auth>[^/?#\s]*)"
+                        r"(?P<rest>[^\s]*)")
+# secrets passed as parameters: ``?password=...``, ``&token=...``, gst's ``user-pw=...``
+_SECRET_PARAM = re.compile(
+    r"(?P<key>(?<![A-Za-z0-9_-])(?:user-pw|password|passwd|pass|pwd|secret|token|"
+    r"access_token|api_?key|key|auth)=)(?P<value>\"[^\"]*\"|[^&\s!;\"]+)", re.IGNORECASE)
+
+
+def redact_source(text: str) -> str:
+    """``text`` with its credentials masked, for logs, MQTT and the screen: the password
+    of every ``scheme://user:password@host`` in it (``rtsp://user:***@host/...``, also
+    inside a ``gst:`` pipeline) and the values of secret parameters (``?password=***``,
+    ``token=***``, gst's ``user-pw=***``). A source without credentials comes back as it
+    is."""
+
+    def authority(m: re.Match[str]) -> str:
+        auth, rest = m.group("auth"), m.group("rest")
+        if "@" not in auth and ":" in auth and "@" in rest:
+            auth, rest = auth + rest, ""  # "user:pa/ss@host/...": mask to the last "@"
+        user_info, at, host = auth.rpartition("@")
+        if not at or ":" not in user_info:
+            return m.group(0)
+        user = user_info.split(":", 1)[0]
+        return f"{m.group('scheme')}{user}:***@{host}{rest}"
+
+    masked = _AUTHORITY.sub(authority, text)
+    return _SECRET_PARAM.sub(lambda m: f"{m.group('key')}***", masked)
+
+
 def _redact_url(url: str) -> str:
-    return re.sub(r"//([^/@:]+):([^/@]+)@", r"//\1:***@", url)
+    return redact_source(url)
 
 
 def parse_source(text: str) -> SourceSpec:
@@ -233,7 +266,9 @@ class KeypointReplaySource(Source):
             raise SourceError(f"keypoint file {path} does not exist")
         try:
             with path.open("rb") as f:
-                data = pickle.load(f)
+                data = _ArraysOnly(f).load()
+        except pickle.UnpicklingError as exc:
+            raise SourceError(f"keypoint file {path} is refused: {exc}") from exc
         except Exception as exc:
             raise SourceError(f"cannot read keypoint file {path}: {exc.__class__.__name__}: "
                               f"{exc} (expected a PYSKL annotation pickle)") from exc
@@ -283,6 +318,27 @@ class KeypointReplaySource(Source):
                 yield SourceFrame(None, t, index, (int(w), int(h)), kp[:, t_idx], scores[:, t_idx])
                 index += 1
             t0 += kp.shape[1] / fps
+
+
+class _ArraysOnly(pickle.Unpickler):
+    """Unpickles what a PYSKL annotation file holds (dicts, lists, strings, numbers and
+    numpy arrays) and nothing else: a pickle naming any other class or function could run
+    code when loaded, and a keypoint file can be named from the dashboard or MQTT."""
+
+    _NUMPY = frozenset({"_reconstruct", "scalar", "ndarray", "dtype", "_frombuffer"})
+    _BUILTINS = frozenset({"set", "frozenset", "slice", "complex", "bytearray"})
+
+    def find_class(self, module: str, name: str) -> Any:
+        numpy = module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray",
+                           "numpy.core.numeric", "numpy._core.numeric")
+        if ((numpy and name in self._NUMPY)
+                or (module in ("builtins", "__builtin__") and name in self._BUILTINS)
+                or (module, name) in (("collections", "OrderedDict"),
+                                      ("_codecs", "encode"))):  # bytes in protocol 2
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"it names {module}.{name}, which a keypoint file never needs (only dicts, lists, "
+            "numbers, strings and numpy arrays are loaded: other objects could run code)")
 
 
 def _replay_arrays(anno: dict[str, Any]

@@ -59,6 +59,7 @@ from edge_app.dashboard.sink import DashboardBridge, DashboardSink, FrameView
 from edge_app.dashboard.source_dialog import SourceDialog
 from edge_app.dashboard.theme import level_style, stylesheet
 from edge_app.dashboard.today import TodayPanel
+from edge_app.sources import redact_source
 from edge_app.store import Incident
 from edge_app.types import Controls, Event, PipelineStatus, SinkHealth, WindowResult
 
@@ -867,18 +868,20 @@ class DashboardWindow(QMainWindow):
     def switch_source(self, uri: str) -> bool:
         """Switch the camera on screen (with one camera: the app's) to ``uri``."""
         slot = self.slot
+        shown = redact_source(uri)  # an rtsp://user:password@ URL's password never shows
         try:
             slot.info.controls.switch_source(uri)
         except Exception as exc:
-            log.warning("switching the source to %s failed: %s", uri, exc)
+            log.warning("switching the source to %s failed: %s", shown, exc)
             QMessageBox.warning(self, "Cannot use this source",
-                                f"The source could not be opened:\n{uri}\n\n{exc}")
+                                f"The source could not be opened:\n{shown}\n\n{exc}")
             return False
         slot.uri = uri
         self.status_labels["source"].setText(
-            f"{self._source_word(slot.info)}: {uri} (switching\u2026)")
+            f"{self._source_word(slot.info)}: {shown} (switching\u2026)")
         where = f"{slot.label}: " if self.multi else ""
-        self._message(f"{where}switching to {uri}" if where else f"Switching to {uri}", 5000)
+        self._message(f"{where}switching to {shown}" if where else f"Switching to {shown}",
+                      5000)
         return True
 
     def events_folder(self) -> Path:

@@ -20,6 +20,7 @@ from edge_app.config import MqttConfig
 from edge_app.mqtt.topics import FIXED_EVENT_TYPES, Topics, slug
 
 __all__ = [
+    "MAX_SOURCE_CHARS",
     "ORIGIN_NAME",
     "ORIGIN_URL",
     "CameraDevice",
@@ -101,9 +102,41 @@ def _diag(topics: Topics, key: str, name: str, **extra: Any) -> dict[str, Any]:
             "entity_category": "diagnostic", "state_class": "measurement", **extra}
 
 
-def _watch_components(topics: Topics, class_names: Sequence[str]) -> dict[str, dict[str, Any]]:
+# Home Assistant keeps at most 255 characters in a state (and in a text entity's value)
+MAX_SOURCE_CHARS = 255
+
+
+def _source_components(topics: Topics, allow_command: bool) -> dict[str, dict[str, Any]]:
+    """The camera's source: a ``text`` entity (its value is the source in use, credentials
+    masked; setting it switches the camera) and the ``Source error`` of the last switch.
+    With ``mqtt.allow_source_command`` off the source is a read-only diagnostic sensor."""
+    uid = topics.device_id
+    if allow_command:
+        source: dict[str, Any] = {
+            "p": "text", "unique_id": f"{uid}_source", "name": "Source",
+            "command_topic": topics.command("source"), "state_topic": topics.state("source"),
+            "min": 1, "max": MAX_SOURCE_CHARS, "mode": "text",
+            "entity_category": "config", "icon": "mdi:cctv",
+        }
+    else:
+        source = {"p": "sensor", "unique_id": f"{uid}_source_in_use", "name": "Source",
+                  "state_topic": topics.state("source"), "entity_category": "diagnostic",
+                  "icon": "mdi:cctv"}
+    return {
+        "source": source,
+        "source_error": {
+            "p": "sensor", "unique_id": f"{uid}_source_error", "name": "Source error",
+            "state_topic": topics.source_error, "entity_category": "diagnostic",
+            "icon": "mdi:video-off-outline",
+        },
+    }
+
+
+def _watch_components(topics: Topics, class_names: Sequence[str],
+                      allow_source_command: bool = True) -> dict[str, dict[str, Any]]:
     """What one camera shows: alert, person down/present, activity, confidence, the two
-    switches and its diagnostics; unique ids ``<topics.device_id>_<key>``."""
+    switches, its source (text entity) and its diagnostics; unique ids
+    ``<topics.device_id>_<key>``."""
 
     def uid(key: str) -> str:
         return f"{topics.device_id}_{key}"
@@ -158,6 +191,7 @@ def _watch_components(topics: Topics, class_names: Sequence[str]) -> dict[str, d
                                state_class="total_increasing"),
         "skipped_windows": diag("skipped_windows", "Skipped windows",
                                 state_class="total_increasing"),
+        **_source_components(topics, allow_source_command),
     }
 
 
@@ -189,10 +223,12 @@ def build_discovery(
 
     Entities: ``alert`` (event), ``person_down`` (binary_sensor, safety),
     ``person_present`` (binary_sensor, occupancy), ``activity`` and ``confidence`` (%)
-    sensors, ``privacy`` and ``monitoring`` switches, and diagnostic sensors (fps, pose
-    and inference latency in ms, dropped frames, skipped windows, outbox length).
+    sensors, ``privacy`` and ``monitoring`` switches, the ``source`` text (the source in
+    use; setting it switches the camera) with its ``source_error`` sensor, and diagnostic
+    sensors (fps, pose and inference latency in ms, dropped frames, skipped windows,
+    outbox length).
     """
-    cmps = _watch_components(topics, class_names)
+    cmps = _watch_components(topics, class_names, cfg.allow_source_command)
     cmps["outbox"] = _diag(topics, "outbox", "MQTT outbox", unit_of_measurement="messages")
     return _payload(cfg, topics, _app_device(cfg, model_name, sw_version), cmps, sw_version)
 
@@ -238,4 +274,6 @@ def build_camera_discovery(
     }
     if camera.room:
         dev["suggested_area"] = camera.room
-    return _payload(cfg, topics, dev, _watch_components(topics, class_names), sw_version)
+    return _payload(cfg, topics, dev,
+                    _watch_components(topics, class_names, cfg.allow_source_command),
+                    sw_version)

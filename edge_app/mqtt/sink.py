@@ -21,6 +21,12 @@ app's, on ``<base>/...``, as they always were. With several (the controls are a
 ``CameraSet``, e.g. ``EdgeApp``), each camera has its own on ``<base>/<camera>/...`` and
 its own Home Assistant device; events, windows and statuses go to the camera their
 ``camera`` field names, and a camera's commands go to ``controls.camera_named(name)``.
+
+Source switching: ``<base>[/<camera>]/source/set`` carries the text of a source (what
+``parse_source`` reads) to that camera's ``switch_source``; ``.../source/state`` shows the
+source in use with its credentials masked (read from the camera every round of the
+sender, so a switch from the dashboard shows too), and ``.../source/error`` the outcome of
+the last source command (``none``, or why it was refused or could not be opened).
 """
 
 from __future__ import annotations
@@ -51,6 +57,7 @@ from edge_app.mqtt.client import (
     uses_tls,
 )
 from edge_app.mqtt.discovery import (
+    MAX_SOURCE_CHARS,
     build_app_discovery,
     build_camera_discovery,
     build_discovery,
@@ -58,6 +65,7 @@ from edge_app.mqtt.discovery import (
 )
 from edge_app.mqtt.outbox import Outbox, OutMessage
 from edge_app.mqtt.topics import TopicError, Topics, per_camera, slug
+from edge_app.sources import SourceError, parse_source, redact_source
 from edge_app.store import EventStore, StoreError
 from edge_app.types import (
     Controls,
@@ -69,7 +77,7 @@ from edge_app.types import (
 )
 
 __all__ = ["COMMAND_FEATURES", "DOWN_RULES", "CameraSet", "CameraSwitches", "MqttSink",
-           "NamedCamera", "event_type_for"]
+           "NamedCamera", "SourceSwitch", "event_type_for", "shown_source"]
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +86,8 @@ ON, OFF = "ON", "OFF"
 # Incidents of these rules mean the person is down: `person_down` is ON while one is open.
 DOWN_RULES = frozenset({"fall", "long_lie"})
 _FIXED_RULES = frozenset({"fall", "recovered_fall", "possible_fall", "long_lie", "no_person"})
-COMMAND_FEATURES = ("privacy", "monitoring")
+COMMAND_FEATURES = ("privacy", "monitoring")  # ON/OFF commands; "source" takes text
+NO_ERROR = "none"  # .../source/error when the last source command worked
 _TRUE = frozenset({"ON", "TRUE", "1", "YES", "ENABLE", "ENABLED"})
 _FALSE = frozenset({"OFF", "FALSE", "0", "NO", "DISABLE", "DISABLED"})
 
@@ -97,6 +106,40 @@ def _on_off(value: bool) -> str:
     return ON if value else OFF
 
 
+def shown_source(text: str) -> str:
+    """A source as MQTT and Home Assistant show it: credentials masked
+    (``rtsp://user:***@host/...``), at most 255 characters (Home Assistant's limit)."""
+    shown = redact_source(text)
+    return shown if len(shown) <= MAX_SOURCE_CHARS else shown[:MAX_SOURCE_CHARS - 1] + "\u2026"
+
+
+def check_source_command(payload: bytes) -> tuple[str, str]:
+    """``(source text, "")`` for a usable source command, or ``("", why not)``: empty, too
+    long, not UTF-8, control characters, a ``gst:`` pipeline (refused over MQTT: its
+    elements can read and write any file), or text that names no source."""
+    if len(payload) > 4 * MAX_SOURCE_CHARS:
+        return "", f"too long ({len(payload)} bytes; at most {MAX_SOURCE_CHARS} characters)"
+    try:
+        text = payload.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        return "", "not UTF-8 text"
+    if not text:
+        return "", ("empty: send a camera index (0), a video file path, an rtsp:// or "
+                    "http:// URL or a keypoint .pkl")
+    if len(text) > MAX_SOURCE_CHARS:
+        return "", f"too long ({len(text)} characters; at most {MAX_SOURCE_CHARS})"
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return "", "control characters in it (one line of text expected)"
+    try:
+        spec = parse_source(text)
+    except SourceError as exc:
+        return "", str(exc)
+    if spec.kind == "gstreamer":
+        return "", ("gst: pipelines are not accepted over MQTT (GStreamer elements can read "
+                    "and write any file); set it in the config or on the dashboard")
+    return text, ""
+
+
 class CameraSwitches(Protocol):
     """What MQTT commands change in one camera (or in every camera, for the app)."""
 
@@ -109,6 +152,15 @@ class CameraSwitches(Protocol):
 
     @property
     def monitoring(self) -> bool: ...
+
+
+class SourceSwitch(Protocol):
+    """What a source command reaches: a camera's ``switch_source`` (``SourceError`` for
+    text that names no source). The sink also reads, where the object has them,
+    ``source_text`` (the source in use), ``switching`` (a switch is on its way) and
+    ``switch_error`` (why the last one was not taken)."""
+
+    def switch_source(self, uri: str) -> None: ...
 
 
 class NamedCamera(CameraSwitches, Protocol):
@@ -140,8 +192,10 @@ class _Watch:
     camera: str
     topics: Topics
     controls: CameraSwitches
+    source: SourceSwitch | None = None  # where source commands go (None: nowhere)
     down: set[str] = field(default_factory=set)  # open fall/long-lie incident ids
     last_diag: float = -1e18  # on_status only
+    asked: str | None = None  # a source command on its way (masked); sender thread only
 
 
 class MqttSink(SinkBase):
@@ -180,7 +234,9 @@ class MqttSink(SinkBase):
         discovery: list[tuple[str, dict[str, Any]]]
         if self.per_camera and isinstance(controls, CameraSet):
             self._watches = [_Watch(c.name, self.topics.for_camera(c.name),
-                                    controls.camera_named(c.name)) for c in cameras]
+                                    controls.camera_named(c.name),
+                                    _source_of(controls.camera_named(c.name)))
+                             for c in cameras]
             discovery = [(self.topics.discovery, build_app_discovery(
                 self._cfg, self.topics, model_name=model_name, sw_version=sw_version))]
             # the app's device first: each camera's names it as its via_device
@@ -190,15 +246,19 @@ class MqttSink(SinkBase):
                                       self._cfg, self.topics, dev, model_name=model_name,
                                       class_names=class_names, sw_version=sw_version)))
         else:
-            self._watches = [_Watch("", self.topics, controls)]
+            # the app's privacy and monitoring; the source is its (only) camera's
+            one = controls.camera_named(cameras[0].name) \
+                if cameras and isinstance(controls, CameraSet) else controls
+            self._watches = [_Watch("", self.topics, controls, _source_of(one))]
             discovery = [(self.topics.discovery, build_discovery(
                 self._cfg, self.topics, model_name=model_name, class_names=class_names,
                 sw_version=sw_version))]
         self._discovery = [(topic, json.dumps(payload, separators=(",", ":")))
                            for topic, payload in discovery]
         self._by_camera = {w.camera: w for w in self._watches}
-        self._command_topics = {w.topics.command(f): (w, f)
-                                for w in self._watches for f in COMMAND_FEATURES}
+        self._command_topics = {w.topics.command(f): (w, f) for w in self._watches
+                                for f in (*COMMAND_FEATURES, "source") if
+                                f != "source" or w.source is not None}
         self._limited = frozenset(t for w in self._watches for t in (
             w.topics.activity, w.topics.confidence, w.topics.person_present))
         self.client_id = self._cfg.client_id or f"epam-edge-{self._cfg.device_id}"
@@ -218,7 +278,7 @@ class MqttSink(SinkBase):
         self._pending: dict[int, tuple[int | None, int]] = {}  # mid -> (outbox seq, qos)
         self._early: set[int] = set()  # PUBACKs that beat publish() returning
         self._acked: list[int] = []  # outbox seqs acknowledged, to delete
-        self._commands: list[tuple[_Watch, str, bool]] = []
+        self._commands: list[tuple[_Watch, str, bool | str]] = []
         self._republish: set[str] = set()  # states to send again even if unchanged
         self._generation = 0  # bumped on every connect and disconnect
         self._dirty = False  # work arrived since the sender last looked
@@ -283,6 +343,10 @@ class MqttSink(SinkBase):
                 self._desired[w.topics.person_down] = _on_off(bool(w.down))
                 self._desired[w.topics.state("privacy")] = _on_off(privacy)
                 self._desired[w.topics.state("monitoring")] = _on_off(monitoring)
+                if w.source is not None:
+                    self._desired[w.topics.state("source")] = shown_source(
+                        _source_text(w.source))
+                    self._desired[w.topics.source_error] = NO_ERROR
                 # nothing seen yet in this run: the last run's retained activity, presence
                 # and confidence must not stand (an automation on "lying on the floor"
                 # would fire at every restart); the first window replaces these in seconds
@@ -598,6 +662,9 @@ class MqttSink(SinkBase):
             log.warning("MQTT: ignored a retained command on %s (commands must not be "
                         "retained; clear it with an empty retained message)", msg.topic)
             return
+        if feature == "source":
+            self._on_source_command(watch, msg.topic, bytes(msg.payload))
+            return
         value = payload.upper()
         if value not in _TRUE and value not in _FALSE:
             log.warning("MQTT: %s expects ON or OFF, got %r", msg.topic, payload[:40])
@@ -607,6 +674,33 @@ class MqttSink(SinkBase):
             return
         with self._cond:
             self._commands.append((watch, feature, value in _TRUE))
+            self._kick_locked()
+
+    def _on_source_command(self, watch: _Watch, topic: str, payload: bytes) -> None:
+        """Check a source command (network thread): a usable one goes to the sender, a
+        bad one is one log line and its reason on ``.../source/error``."""
+        if not self._cfg.allow_source_command:
+            why = "source commands are off (mqtt.allow_source_command: false)"
+        else:
+            text, why = check_source_command(payload)
+            if not why:
+                with self._cond:
+                    self._commands.append((watch, "source", text))
+                    self._kick_locked()
+                return
+        shown = shown_source(payload[:200].decode("utf-8", "replace"))
+        log.warning("MQTT: refused the source command %r on %s: %s; the camera stays on %s",
+                    shown[:80], topic, why, shown_source(_source_text(watch.source)))
+        self._source_outcome(watch, f"refused {shown[:80]!r}: {why}")
+
+    def _source_outcome(self, watch: _Watch, error: str) -> None:
+        """Publish the outcome of a source command (``error`` "" = it worked) and the
+        source in use again, whatever it is: every command is answered."""
+        with self._cond:
+            self._desired[watch.topics.source_error] = shown_source(error) if error \
+                else NO_ERROR
+            self._republish.add(watch.topics.state("source"))
+            self._republish.add(watch.topics.source_error)
             self._kick_locked()
 
     def _kick_locked(self) -> None:
@@ -640,7 +734,11 @@ class MqttSink(SinkBase):
             try:
                 self._flush_acks()
                 for watch, feature, value in commands:
-                    self._apply_command(watch, feature, value)
+                    if isinstance(value, str):
+                        self._apply_source(watch, value)
+                    else:
+                        self._apply_command(watch, feature, value)
+                self._poll_sources()
                 if self._connected and self._client is not None:
                     self._publish_round(self._client)
                 if time.monotonic() >= self._next_prune:
@@ -688,6 +786,41 @@ class MqttSink(SinkBase):
         with self._lock:
             self._desired[topic] = state
         self._published.pop(topic, None)  # always answer a command
+
+    def _apply_source(self, watch: _Watch, text: str) -> None:
+        """Hand a checked source command to the camera; its outcome is published once the
+        camera took the switch or refused it (``_poll_sources``)."""
+        shown = shown_source(text)
+        where = f" for camera {watch.camera}" if watch.camera else ""
+        log.info("MQTT command: source %s%s", shown, where)
+        if watch.source is None:
+            return
+        try:
+            watch.source.switch_source(text)
+        except SourceError as exc:
+            log.warning("MQTT: the source command %r%s names no source: %s", shown, where,
+                        redact_source(str(exc)))
+            self._source_outcome(watch, f"refused {shown!r}: {exc}")
+            return
+        except Exception as exc:  # a controls object that fails must not stop MQTT
+            log.exception("MQTT command source %s%s failed", shown, where)
+            self._source_outcome(watch, f"cannot switch to {shown}: {exc}")
+            return
+        watch.asked = shown
+
+    def _poll_sources(self) -> None:
+        """The source each camera uses now (a switch from the dashboard shows too), and
+        the outcome of a source command once the camera has taken or refused it."""
+        for w in self._watches:
+            if w.source is None:
+                continue
+            shown = shown_source(_source_text(w.source))
+            with self._lock:
+                self._desired[w.topics.state("source")] = shown
+            if w.asked is not None and not _read_flag(w.source, "switching"):
+                w.asked = None
+                error = str(getattr(w.source, "switch_error", "") or "")
+                self._source_outcome(w, redact_source(error))
 
     def _publish(self, client: mqtt.Client, topic: str, payload: str, qos: int, retain: bool,
                  seq: int | None = None) -> bool:
@@ -761,6 +894,27 @@ class MqttSink(SinkBase):
             if not ok:
                 return
             self._last_handed = row.seq
+
+
+def _source_of(obj: object) -> SourceSwitch | None:
+    """``obj`` as the target of source commands, or None when it cannot switch."""
+    return obj if callable(getattr(obj, "switch_source", None)) else None  # type: ignore[return-value]
+
+
+def _source_text(source: SourceSwitch | None) -> str:
+    try:
+        return str(getattr(source, "source_text", "") or "")
+    except Exception:  # a controls object that fails must not stop MQTT
+        log.exception("MQTT: cannot read the source in use")
+        return ""
+
+
+def _read_flag(obj: object, name: str) -> bool:
+    try:
+        return bool(getattr(obj, name, False))
+    except Exception:
+        log.exception("MQTT: cannot read %s", name)
+        return False
 
 
 def _read_control(controls: CameraSwitches, feature: str) -> bool:

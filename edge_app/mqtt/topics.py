@@ -10,6 +10,9 @@ Layout (Frigate style, ``<base>`` = ``<mqtt.prefix>/<mqtt.device_id>``):
 - ``<base>/diagnostics``: JSON diagnostics (retained)
 - ``<base>/privacy/set`` -> ``<base>/privacy/state``, ``<base>/monitoring/set`` ->
   ``<base>/monitoring/state``: commands ``ON``/``OFF`` and their retained state
+- ``<base>/source/set`` -> ``<base>/source/state``: switch the source (the source text)
+  and the source in use (credentials masked, retained); ``<base>/source/error``: why the
+  last source command was refused or failed, ``none`` when it worked (retained)
 - ``<discovery_prefix>/device/<device_id>/config``: Home Assistant device discovery
 - ``<discovery_prefix>/status``: Home Assistant's own availability (``online``)
 
@@ -122,12 +125,18 @@ class Topics:
         return f"{self.base}/diagnostics"
 
     def state(self, feature: str) -> str:
-        """``<base>/<feature>/state`` for a command feature (``privacy``, ``monitoring``)."""
+        """``<base>/<feature>/state`` for a command feature (``privacy``, ``monitoring``,
+        ``source``)."""
         return f"{self.base}/{feature}/state"
 
     def command(self, feature: str) -> str:
         """``<base>/<feature>/set``: where commands for ``feature`` arrive."""
         return f"{self.base}/{feature}/set"
+
+    @property
+    def source_error(self) -> str:
+        """Why the last source command was refused or failed (``none``: it worked)."""
+        return f"{self.base}/source/error"
 
     @property
     def discovery(self) -> str:
@@ -143,4 +152,5 @@ class Topics:
         own = () if self.app_base else (self.availability,)
         return (self.discovery, *own, self.activity, self.confidence,
                 self.person_present, self.person_down, self.diagnostics,
-                self.state("privacy"), self.state("monitoring"))
+                self.state("privacy"), self.state("monitoring"), self.state("source"),
+                self.source_error)
