@@ -23,6 +23,18 @@ them and reports:
   ``online`` is seen on the availability topic, and counted when the app answers it.
 
 Exit 0 when all four hold, 1 when one does not (each printed with ok / FAIL).
+
+    python benchmarks/home_assistant.py --ha-venv DIR --cameras 2
+
+runs the app with a ``cameras:`` list instead (two cameras on the demo video, rooms
+"Living room" and "Bedroom"; no restarts) and checks: every entity of the app's device
+and of both camera devices, no MQTT / discovery warning or error in Home Assistant's log;
+each camera device in its room's area (``suggested_area``) under the app's device
+(``via_device``); QoS 1 subscriptions to every state topic; each camera's source text
+entity showing its source; and one ``text.set_value`` on the bedroom's source entity
+through Home Assistant's REST API (to a keypoint replay written for the run) reaching the
+bedroom camera only: the app logs the command and the switch for it, Home Assistant's
+entity shows the new source, the living room's is unchanged.
 """
 
 from __future__ import annotations
@@ -63,6 +75,8 @@ STALE = {"activity": "lying on the floor", "confidence": "87", "person_present":
 # the state Home Assistant shows for each stale payload
 STALE_HA = {"activity": "lying on the floor", "confidence": "87", "person_present": "on",
             "person_down": "on"}
+DEMO_VIDEO = REPO / "assets" / "demo" / "one-by-one-person-detection.mp4"
+CAMERAS = (("living-room", "Living room"), ("bedroom", "Bedroom"))
 # (feature, payload sent, state it must lead to): the app starts with privacy off and
 # monitoring on, so each command changes something
 COMMANDS = (("privacy", "ON"), ("monitoring", "OFF"))
@@ -108,7 +122,7 @@ class Monitor:
 
     def _on_connect(self, client: mqtt.Client, *_: Any) -> None:
         client.subscribe([(f"{BASE}/#", 1), ("homeassistant/status", 1),
-                          (DISCOVERY_TOPIC, 1)])
+                          (DISCOVERY_TOPIC, 1), ("homeassistant/device/+/config", 1)])
 
     def _on_message(self, client: mqtt.Client, userdata: Any, msg: mqtt.MQTTMessage) -> None:
         m = Message(time.time(), msg.topic, msg.payload.decode("utf-8", "replace"),
@@ -261,6 +275,14 @@ logger:
                          "target": {"entity_id": "counter.stale_triggers"}}]}]))
         self.post("/api/services/automation/reload", {})
 
+    def render(self, template: str) -> str:
+        """A template rendered by Home Assistant (``/api/template``)."""
+        req = urllib.request.Request(f"{self.url}/api/template",
+                                     data=json.dumps({"template": template}).encode(),
+                                     headers={"Authorization": f"Bearer {self.token}",
+                                              "Content-Type": "application/json"})
+        return urllib.request.urlopen(req, timeout=10).read().decode()
+
     def counter(self) -> int:
         return int(float(self.get("/api/states/counter.stale_triggers")["state"]))
 
@@ -298,8 +320,10 @@ logger:
 class App:
     """The edge app (this checkout) on the demo video, MQTT to the test broker."""
 
-    def __init__(self, python: str, port: int, data_dir: Path, logs: Path) -> None:
+    def __init__(self, python: str, port: int, data_dir: Path, logs: Path,
+                 config: Path | None = None) -> None:
         self.python, self.port, self.data_dir, self.logs = python, port, data_dir, logs
+        self.config = config  # a config file (the cameras: list), else the defaults
         self.proc: subprocess.Popen[bytes] | None = None
         self.runs = 0
 
@@ -309,6 +333,7 @@ class App:
         with log.open("wb") as f:
             self.proc = subprocess.Popen(
                 [self.python, "-m", "edge_app", "run", "--headless", "--realtime",
+                 *(["--config", str(self.config)] if self.config else []),
                  "--max-seconds", str(max_seconds), "--set", f"data_dir={self.data_dir}",
                  "--set", "mqtt.enabled=true", "--set", "mqtt.host=127.0.0.1",
                  "--set", f"mqtt.port={self.port}"],
@@ -374,6 +399,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="keep everything (logs, HA config) here instead of a temp dir")
     parser.add_argument("--json", type=Path, default=None, help="write the results here")
+    parser.add_argument("--cameras", type=int, choices=(1, 2), default=1,
+                        help="2: a cameras: list of two (a Home Assistant device each), "
+                        "checked with a source switch through Home Assistant; no restarts")
     args = parser.parse_args(argv)
 
     if args.ha_venv is None:
@@ -397,10 +425,220 @@ def main(argv: list[str] | None = None) -> int:
         work = args.workdir
         work.mkdir(parents=True, exist_ok=True)
     try:
-        return run(args, work)
+        return run_cameras(args, work) if args.cameras == 2 else run(args, work)
     finally:
         if tmp is not None:
             tmp.cleanup()
+
+
+def start_stack(args: argparse.Namespace, work: Path, monitor: Monitor,
+                ha: HomeAssistant) -> None:
+    """Home Assistant up, its MQTT integration online, onboarded (REST token)."""
+    monitor.start()
+    t0 = time.time()
+    ha.start(work / "hass.out")
+    ha.wait_http(240)
+    if monitor.wait_for(t0, "homeassistant/status", "online", 120) is None:
+        raise SystemExit("Home Assistant's MQTT integration did not come online (no "
+                         f"birth message in 120 s); see {ha.log}")
+    if "Activating recovery mode" in ha.log.read_text(errors="replace"):
+        raise SystemExit("Home Assistant started in recovery mode (is "
+                         f"home-assistant-frontend installed?); see {ha.log}")
+    ha.onboard()
+
+
+def start_broker(work: Path) -> tuple[int, Path, subprocess.Popen[bytes]]:
+    port = free_port()
+    mq_log = work / "mosquitto.log"
+    (work / "mosquitto.conf").write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "log_dest stderr\nlog_type all\nlog_timestamp true\n"
+        "log_timestamp_format %Y-%m-%dT%H:%M:%S\n")
+    with mq_log.open("wb") as f:
+        broker = subprocess.Popen(["mosquitto", "-c", str(work / "mosquitto.conf")],
+                                  stdout=f, stderr=subprocess.STDOUT)
+    time.sleep(0.5)
+    return port, mq_log, broker
+
+
+def ha_subscriptions(mq_log: Path) -> dict[str, int]:
+    """topic -> highest QoS Home Assistant subscribed to it with (its client's lines)."""
+    subs = subscriptions(mq_log)
+    out: dict[str, int] = {}
+    for c, topics in subs.items():
+        if c == MONITOR_CLIENT_ID or c.startswith(APP_CLIENT_ID):
+            continue
+        for t, q in topics.items():
+            if t.startswith(BASE + "/"):
+                out[t] = max(out.get(t, 0), q)
+    return out
+
+
+def write_replay(path: Path, seconds: float = 120.0) -> Path:
+    """A PYSKL keypoint file: one person standing, swaying a little, 640x480 at 30 fps."""
+    import pickle
+
+    import numpy as np
+
+    body = np.array([[0, -120], [-8, -128], [8, -128], [-16, -124], [16, -124], [-40, -80],
+                     [40, -80], [-50, -30], [50, -30], [-52, 15], [52, 15], [-25, 20],
+                     [25, 20], [-27, 100], [27, 100], [-28, 180], [28, 180]], np.float32)
+    n = int(seconds * 30)
+    sway = 5 * np.sin(np.arange(n) / 9.0)
+    kp = (body[None, None] + np.stack([320 + sway, np.full(n, 240.0)], -1)[None, :, None]
+          ).astype(np.float32)
+    anno = {"frame_dir": "stand", "label": 0, "keypoint": kp,
+            "keypoint_score": np.full((1, n, 17), 0.9, np.float32), "img_shape": (480, 640),
+            "total_frames": n, "fps": 30}
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": [anno]}))
+    return path
+
+
+def run_cameras(args: argparse.Namespace, work: Path) -> int:
+    """Two cameras, a Home Assistant device each: entities, areas, QoS, the source text
+    entity and one source switch through Home Assistant's REST API."""
+    port, mq_log, broker = start_broker(work)
+    config = work / "two-cameras.yaml"
+    config.write_text(json.dumps({"cameras": [
+        {"name": name, "room": room, "source": str(DEMO_VIDEO)} for name, room in CAMERAS]}))
+    replay = write_replay(work / "bedroom-replay.pkl")
+    ha = HomeAssistant(Path(args.ha_venv), work / "ha-config", port)
+    app = App(args.app_python, port, work / "app-data", work, config=config)
+    monitor = Monitor(port)
+    results: dict[str, Any] = {"date": dt.date.today().isoformat(), "ha": ha.version(),
+                               "cameras": [n for n, _ in CAMERAS]}
+    try:
+        start_stack(args, work, monitor, ha)
+        print(f"{results['ha']}: up; broker 127.0.0.1:{port}; work dir {work}", flush=True)
+        start = time.time()
+        monitor.online.clear()
+        log = app.start(120)
+        if not monitor.online.wait(120):
+            raise SystemExit(f"the app never went online; see {log}")
+        online_at = monitor.online_wall
+        time.sleep(8)
+        topics = [DISCOVERY_TOPIC] + [f"homeassistant/device/{DEVICE_ID}_{n}/config"
+                                      for n, _ in CAMERAS]
+        devices: dict[str, dict[str, Any]] = {}
+        for t in topics:
+            got = monitor.since(start, t)
+            devices[t] = json.loads(got[-1].payload) if got else {}
+        cmps = {f"{d['dev']['ids'][0]}:{k}": c for d in devices.values() if d
+                for k, c in d["cmps"].items()}
+        uids = {c["unique_id"] for c in cmps.values()}
+        deadline = time.monotonic() + 30
+        reg = ha.registry()
+        while time.monotonic() < deadline and not uids <= set(reg):
+            time.sleep(1)
+            reg = ha.registry()
+        states = {s["entity_id"]: s["state"] for s in ha.get("/api/states")}
+        entities = [{"key": k, "unique_id": c["unique_id"], "entity_id": reg.get(c["unique_id"]),
+                     "platform": c["p"], "state": states.get(reg.get(c["unique_id"]) or "",
+                                                             "(missing)")}
+                    for k, c in cmps.items()]
+        results["entities"] = entities
+        results["ha_log_problems"] = ha_log_problems(ha.log)
+        found = sum(1 for e in entities if e["entity_id"])
+        print(f"\n(a) entities: {len(cmps)} in {sum(1 for d in devices.values() if d)} "
+              f"discovery payloads, {found} in Home Assistant")
+        for e in entities:
+            print(f"  {e['key']:34} {e['entity_id'] or '(none)':45} {e['state'][:60]}")
+        unavailable = [e["entity_id"] for e in entities if e["state"] in ("unavailable",
+                                                                         "(missing)")]
+        print(f"  unavailable while the app runs: {len(unavailable)}")
+        print(f"  HA log, MQTT/discovery warnings and errors: {len(results['ha_log_problems'])}")
+        for line in results["ha_log_problems"]:
+            print(f"    {line}")
+
+        # areas and the device tree, as Home Assistant has them
+        print("\n(b) devices (Home Assistant's device registry, by template):")
+        areas: dict[str, str] = {}
+        for name, room in CAMERAS:
+            eid = reg.get(f"{DEVICE_ID}_{name}_source")
+            dev = f"device_id('{eid}')"
+            tpl = (f"{{{{ area_name({dev}) }}}}|{{{{ device_attr({dev}, 'name') }}}}|"
+                   f"{{{{ device_attr(device_attr({dev}, 'via_device_id'), 'name') }}}}")
+            out = ha.render(tpl) if eid else "||"
+            area, dev_name, parent = [*out.split("|"), "", "", ""][:3]
+            areas[name] = area
+            # Home Assistant matches a suggested area to an existing one by its normalised
+            # name: a fresh install's "Living Room" area takes the "Living room" camera
+            print(f"  {name:12} device '{dev_name}', area '{area}' (wanted '{room}'), "
+                  f"via device '{parent}'  "
+                  f"{check(area.casefold() == room.casefold() and dev_name == room)}")
+        results["areas"] = areas
+
+        # subscription QoS
+        ha_subs = ha_subscriptions(mq_log)
+        results["ha_subscriptions"] = ha_subs
+        wanted = sorted({str(c["state_topic"]) for c in cmps.values() if "state_topic" in c}
+                        | {f"{BASE}/availability"})
+        qos_ok = all(ha_subs.get(t, -1) >= 1 for t in wanted)
+        print(f"\n(c) Home Assistant's subscriptions: {sum(1 for t in wanted if t in ha_subs)}"
+              f"/{len(wanted)} state topics subscribed, "
+              f"QoS {sorted({ha_subs.get(t, -1) for t in wanted})}  {check(qos_ok)}")
+        for t in wanted:
+            print(f"  {t:48} QoS {ha_subs.get(t, '-')}")
+
+        # the source entity and one switch through Home Assistant
+        src = {n: reg.get(f"{DEVICE_ID}_{n}_source") for n, _ in CAMERAS}
+        shown = {n: states.get(e or "", "(missing)") for n, e in src.items()}
+        texts_ok = all(e and e.startswith("text.") for e in src.values()) and all(
+            v == str(DEMO_VIDEO) for v in shown.values())
+        print(f"\n(d) source text entities: {src}; showing {shown}  {check(texts_ok)}")
+        bed, living = src["bedroom"], src["living-room"]
+        sent = time.time()
+        switch_ok = False
+        if bed:
+            ha.post("/api/services/text/set_value", {"entity_id": bed, "value": str(replay)})
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                if ha.get(f"/api/states/{bed}")["state"] == str(replay):
+                    break
+                time.sleep(0.1)
+            took = time.time() - sent
+            now_bed = ha.get(f"/api/states/{bed}")["state"]
+            now_living = ha.get(f"/api/states/{living}")["state"] if living else ""
+            text = log.read_text(errors="replace")
+            command = f"MQTT command: source {replay} for camera bedroom" in text
+            switched = f"bedroom: switched from {DEMO_VIDEO.name} to {replay.name}" in text
+            other = "living-room: switched" in text or "for camera living-room" in text
+            cmd_msgs = monitor.since(sent, f"{BASE}/bedroom/source/set")
+            error_msgs = [m.payload for m in monitor.since(sent, f"{BASE}/bedroom/source/error")]
+            switch_ok = (now_bed == str(replay) and now_living == str(DEMO_VIDEO) and command
+                         and switched and not other and error_msgs[-1:] == ["none"])
+            results["switch"] = {"entity": bed, "value": str(replay), "seconds": round(took, 2),
+                                 "ha_state": now_bed, "living_state": now_living,
+                                 "command_on_broker": len(cmd_msgs), "app_logged": command,
+                                 "switched": switched, "other_camera_touched": other,
+                                 "error_topic": error_msgs}
+            print(f"  text.set_value on {bed} -> {len(cmd_msgs)} command(s) on "
+                  f"{BASE}/bedroom/source/set; app: {'command logged' if command else 'NO command'}"
+                  f", {'switched' if switched else 'NOT switched'}; Home Assistant shows the new "
+                  f"source {took:.2f} s after the call; living room {'unchanged' if now_living == str(DEMO_VIDEO) else 'CHANGED'}"
+                  f"; source/error {error_msgs}  {check(switch_ok)}")
+        app.stop(120)
+        print(f"  (the app went online {online_at - start:.1f} s after its start)")
+        verdict = {
+            "every entity of the three devices": bool(cmps) and found == len(cmps)
+            and not unavailable and not results["ha_log_problems"],
+            "camera devices in their rooms' areas": all(
+                areas.get(n, "").casefold() == room.casefold() for n, room in CAMERAS),
+            "subscribed at QoS 1": qos_ok,
+            "source text entities": texts_ok,
+            "source switch through Home Assistant reaches the bedroom only": switch_ok,
+        }
+        results["verdict"] = verdict
+        print("\n" + "\n".join(f"{check(v):4} {k}" for k, v in verdict.items()))
+        if args.json is not None:
+            args.json.write_text(json.dumps(results, indent=1))
+        return 0 if all(verdict.values()) else 1
+    finally:
+        app.stop(30)
+        ha.stop()
+        monitor.stop()
+        broker.terminate()
+        broker.wait(10)
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
