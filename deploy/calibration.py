@@ -11,21 +11,17 @@ read back here. A saved ``.npz`` is read directly, so a slow extraction is done 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from model.windows import ERROR_PREFIX, CalibrationError, WindowSet
+from deploy.programs import run_module, why_failed
+from model.windows import CalibrationError, WindowSet
 
 __all__ = [
     "CalibrationError",
     "WindowSet",
     "load_windows",
 ]
-
-ROOT = Path(__file__).resolve().parent.parent  # where edge_app/ and train/ are
 
 
 def _made_by(module: str, args: list[str]) -> WindowSet:
@@ -34,17 +30,9 @@ def _made_by(module: str, args: list[str]) -> WindowSet:
     when it fails."""
     with tempfile.TemporaryDirectory(prefix="epam-windows-") as tmp:
         out = Path(tmp) / "windows.npz"
-        path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-        proc = subprocess.run([sys.executable, "-m", module, "--out", str(out), *args],
-                              capture_output=True, text=True, check=False,
-                              env=dict(os.environ, PYTHONPATH=path))
+        proc = run_module(module, ["--out", str(out), *args])
         if proc.returncode != 0 or not out.is_file():
-            lines = proc.stderr.strip().splitlines()
-            errors = [ln.removeprefix(ERROR_PREFIX) for ln in lines
-                      if ln.startswith(ERROR_PREFIX)]
-            raise CalibrationError(errors[-1] if errors else
-                                   f"python -m {module} failed (exit {proc.returncode}): "
-                                   f"{' / '.join(lines[-3:]) or 'no output'}")
+            raise CalibrationError(why_failed(module, proc))
         return WindowSet.load(out)
 
 

@@ -22,6 +22,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from deploy.programs import ProgramError, app_data_dir
 from model.files import file_sha256
 
 __all__ = ["ModelStoreError", "current", "install", "main", "rollback"]
@@ -60,23 +61,32 @@ def current(models_dir: Path) -> Path | None:
 
 
 def _check(path: Path, run_window: bool) -> str:
-    """Load ``path`` as the app would (metadata, inputs); optionally run one window."""
+    """Load ``path`` as the app would (``model.onnxfile``: file, ONNX Runtime, inputs,
+    metadata, outputs); optionally run one blank window."""
     import numpy as np
 
-    from edge_app.runner import ModelError, ModelRunner
+    from model.onnxfile import (
+        ModelError,
+        blank_window,
+        check_session,
+        open_session,
+        read_model,
+        session_options,
+    )
 
     try:
-        runner = ModelRunner(path, providers=("cpu",))
+        session = open_session(read_model(path), path, session_options(),
+                               ["CPUExecutionProvider"])
+        meta = check_session(session, path)
     except ModelError as exc:
         raise ModelStoreError(str(exc)) from exc
     if run_window:
-        geo = runner.metadata.geometry
-        pred = runner.predict(np.zeros(geo.pose_shape, np.float32),
-                              np.zeros(geo.rgb_shape, np.float32))
-        if not np.all(np.isfinite(pred.logits)):
+        pose, rgb = blank_window(meta.geometry)
+        logits = session.run(["scores"], {"pose_heatmaps": pose[None], "rgb": rgb[None]})[0]
+        if not np.all(np.isfinite(logits)):
             raise ModelStoreError(f"{path} gives non-finite logits on a blank window")
-    names = ", ".join(runner.class_names)
-    return f"{runner.metadata.model_name}, {len(runner.class_names)} classes ({names})"
+    names = ", ".join(meta.class_names)
+    return f"{meta.model_name}, {len(meta.class_names)} classes ({names})"
 
 
 def install(source: Path, models_dir: Path, *, run_window: bool = True) -> Path:
@@ -117,9 +127,10 @@ def rollback(models_dir: Path) -> Path:
 def _models_dir(args: argparse.Namespace) -> Path:
     if args.models_dir:
         return Path(args.models_dir)
-    from edge_app.config import load_config
-
-    return load_config(args.config).resolved_data_dir() / "models"
+    try:
+        return app_data_dir(args.config) / "models"
+    except ProgramError as exc:
+        raise ModelStoreError(str(exc)) from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,8 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("list", help="models kept, current and previous")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    models_dir = _models_dir(args)
     try:
+        models_dir = _models_dir(args)
         if args.command == "install":
             dest = install(args.model, models_dir, run_window=not args.no_run)
             print(f"current model: {dest}")

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from deploy.programs import ProgramError, app_data_dir, checked_output
 from model.files import file_sha256
 from model.metadata import INPUT_NAMES, Geometry
 
@@ -303,32 +304,23 @@ def _cached_latency(folder: Path, spec: BuildSpec) -> float | None:
 def warm_ort_cache(onnx_path: Path, cache_dir: Path) -> list[str]:
     """Let ONNX Runtime's TensorRT provider build its engines into ``cache_dir`` now.
 
-    Runs one full window and one pose-only window, so the app's first start is quick.
-    Returns the providers the session used (TensorRT first when it worked).
+    Runs one full window and one pose-only window, so the app's first start is quick:
+    the app itself does (``python -m edge_app.prepare warm``), so the engines are the
+    ones it looks for. Returns the providers the session used (TensorRT first).
     """
-    import numpy as np
-
-    from edge_app.runner import ModelError, ModelRunner
-
     try:
-        runner = ModelRunner(onnx_path, providers=("tensorrt", "cuda", "cpu"),
-                             cache_dir=cache_dir)
-    except ModelError as exc:
+        out = checked_output("edge_app.prepare", [
+            "warm", f"--cache-dir={cache_dir}", "--", str(onnx_path)], echo_log=True)
+    except ProgramError as exc:
         raise TensorRTError(str(exc)) from exc
-    if runner.providers[0] != "TensorrtExecutionProvider":
-        raise TensorRTError(f"ONNX Runtime has no TensorRT provider here (it runs on "
-                            f"{runner.providers[0]}); install onnxruntime-gpu built with "
-                            "TensorRT (on Jetson: the Jetson Zoo wheel)")
-    geo = runner.metadata.geometry
-    runner.predict(np.zeros(geo.pose_shape, np.float32), np.zeros(geo.rgb_shape, np.float32))
-    runner.predict(np.zeros(geo.pose_shape, np.float32), None)
-    return runner.providers
+    return out.split()
 
 
 def _data_dir(config: Path | None) -> Path:
-    from edge_app.config import load_config
-
-    return load_config(config).resolved_data_dir()
+    try:
+        return app_data_dir(config)
+    except ProgramError as exc:
+        raise TensorRTError(str(exc)) from exc
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,13 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from model.metadata import BATCH_DIM, INPUT_NAMES, ModelMetadata
+from model.onnxfile import (
+    ModelError,
+    check_session,
+    open_session,
+    read_model,
+    session_options,
+)
 
 __all__ = [
     "InferenceWorker",
@@ -43,10 +49,6 @@ PROVIDER_NAMES = {
     "openvino": "OpenVINOExecutionProvider",
     "cpu": "CPUExecutionProvider",
 }
-
-
-class ModelError(RuntimeError):
-    """The model file is missing, truncated, or not an EPAM-Net export."""
 
 
 def softmax(logits: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -93,22 +95,9 @@ class ModelRunner:
         import onnxruntime as ort
 
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(f"model file {self.path} does not exist; set model.path or "
-                             "--model to an EPAM-Net .onnx exported with deploy.export")
-        data = self.path.read_bytes()
+        data = read_model(self.path)
         self.sha256 = hashlib.sha256(data).hexdigest()
-        opts = ort.SessionOptions()
-        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        if threads:
-            opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.log_severity_level = 3
-        if batch is not None:
-            # The edge runs one window at a time. A fixed batch makes every shape static,
-            # so ONNX Runtime folds the exported graph's shape arithmetic away (about
-            # 1100 -> 480 nodes in the pose stream); None keeps the file's dynamic batch.
-            opts.add_free_dimension_override_by_name(BATCH_DIM, int(batch))
+        opts = session_options(threads=threads, batch=batch)
         self._opts = opts
         chosen = choose_providers(providers, ort.get_available_providers())
         self._provider_args = self._provider_options(chosen, cache_dir)
@@ -126,31 +115,9 @@ class ModelRunner:
                 except Exception as exc:  # a rewrite bug must not cost the model
                     log.warning("the CPU rewrite of %s does not load (%s); running the file "
                                 "as it is", self.path.name, str(exc).splitlines()[0][:200])
-        try:
-            if session is None:
-                session = ort.InferenceSession(data, opts, providers=self._provider_args)
-            self.session = session
-        except Exception as exc:  # ORT raises its own Fail/InvalidProtobuf types
-            raise ModelError(f"model file {self.path} cannot be loaded by ONNX Runtime "
-                             f"({str(exc).splitlines()[0][:200]}); is it truncated? "
-                             "Copy or export it again") from exc
-        names = [i.name for i in self.session.get_inputs()]
-        if names != list(INPUT_NAMES):
-            raise ModelError(f"model file {self.path} has inputs {names}, not "
-                             f"{list(INPUT_NAMES)}: it is not an EPAM-Net export")
-        try:
-            self.metadata = ModelMetadata.from_props(
-                self.session.get_modelmeta().custom_metadata_map)
-        except ValueError as exc:
-            raise ModelError(f"model file {self.path}: {exc}") from exc
-        for out in self.session.get_outputs():
-            width = out.shape[-1] if out.shape else None
-            if isinstance(width, int) and width != self.metadata.num_classes:
-                raise ModelError(
-                    f"model file {self.path}: output {out.name} gives {width} scores but its "
-                    f"metadata names {self.metadata.num_classes} classes "
-                    f"({', '.join(self.metadata.class_names)}); export it again with its "
-                    "own class list (python -m deploy.export)")
+        self.session = session if session is not None else open_session(
+            data, self.path, opts, self._provider_args)
+        self.metadata = check_session(self.session, self.path)  # ModelError if not EPAM-Net
         self.providers = list(self.session.get_providers())
         self._pose_session: object | None = None
         self._model_bytes = data

@@ -23,6 +23,7 @@ import numpy.typing as npt
 
 from edge_app.runner import ModelError, Prediction
 from model.metadata import INPUT_NAMES, ModelMetadata
+from model.onnxfile import read_model
 
 __all__ = ["OpenVINORunner", "Precision", "cpu_supports_bf16", "openvino_version"]
 
@@ -85,10 +86,7 @@ class OpenVINORunner:
         import onnx
 
         self.path = Path(path)
-        if not self.path.is_file():
-            raise ModelError(f"model file {self.path} does not exist; set model.path or "
-                             "--model to an EPAM-Net .onnx exported with deploy.export")
-        data = self.path.read_bytes()
+        data = read_model(self.path)
         self.sha256 = hashlib.sha256(data).hexdigest()
         try:
             proto = onnx.load_model_from_string(data)

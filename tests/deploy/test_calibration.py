@@ -11,7 +11,8 @@ from tests.deploy.conftest import random_windows
 
 
 def test_deploy_imports_neither_the_app_nor_training() -> None:
-    code = ("import sys, deploy.calibration, deploy.variants; "
+    code = ("import sys, deploy.calibration, deploy.variants, deploy.models, deploy.tensorrt, "
+            "deploy.programs; "
             "bad = sorted({m.split('.')[0] for m in sys.modules} & {'edge_app', 'train'}); "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

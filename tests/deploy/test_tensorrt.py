@@ -138,3 +138,27 @@ def test_cli_dry_run_and_missing_trtexec(tiny_model: Path, tmp_path: Path,
     assert out.startswith("trtexec --onnx=") and "(dry run)" in out
     assert main(["build", "--onnx", str(tiny_model), "--cache-dir", str(tmp_path / "c")]) == 1
     assert "trtexec not found" in capsys.readouterr().err
+
+
+def test_warm_needs_onnx_runtime_s_tensorrt(tiny_model: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import onnxruntime as ort
+
+    if "TensorrtExecutionProvider" in ort.get_available_providers():
+        pytest.skip("ONNX Runtime has TensorRT here")
+    assert main(["warm", "--onnx", str(tiny_model),
+                 "--trt-cache-dir", str(tmp_path / "trt")]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: ONNX Runtime has no TensorRT provider here (it runs on CPUExecutionProvider); "
+        "install onnxruntime-gpu built with TensorRT (on Jetson: the Jetson Zoo wheel)")
+    assert main(["warm", "--onnx", str(tmp_path / "none.onnx"),
+                 "--trt-cache-dir", str(tmp_path / "trt")]) == 1
+    assert f"error: model file {tmp_path / 'none.onnx'} does not exist" in capsys.readouterr().err
+
+
+def test_build_finds_the_engines_under_the_app_s_data_dir(
+        tiny_model: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "app.yaml"
+    cfg.write_text(f"data_dir: {tmp_path / 'data'}\n")
+    assert main(["build", "--onnx", str(tiny_model), "--config", str(cfg), "--dry-run"]) == 0
+    assert f"would write {tmp_path / 'data' / 'engines'}" in capsys.readouterr().out
