@@ -364,8 +364,14 @@ class EventEngine:
                        and self.last_up is not None and t - self.last_up <= sudden.within_s)
         if not down:
             self.last_up = t
-        self.down_since = (self.down_since if self.down_since is not None else t
-                           ) if stays_down else None
+        # time down starts on a window that showed a body (``ViewCheck.body``): a ghost
+        # detection, a glimpse or someone walking out may go on being down, but never
+        # starts it, or a fall triggered by the first judged window after them would be
+        # confirmed at once on those windows (the looped demo at 681 s)
+        if not stays_down:
+            self.down_since = None
+        elif self.down_since is None and self.view.body:
+            self.down_since = t
         cd = self.cfg.fall_confirm.controlled_descent
         self._descent.append((t, max((float(smoothed[self.index[n]]) for n in cd.labels
                                       if n in self.index), default=0.0)))

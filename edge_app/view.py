@@ -46,14 +46,21 @@ CUT_SHARE = 0.2  # this share of the placed joints outside the image: the frame 
 
 @dataclass(frozen=True)
 class ViewCheck:
-    """``ok``: the body is seen well enough for a fall decision; else ``reason``."""
+    """``ok``: the body is seen well enough for a fall decision; else ``reason``.
+
+    ``body``: a real body was there, held back only for how the picture frames it (cut
+    by the edge, too close): the window still shows where the person is. False for a
+    ghost detection, a glimpse, someone walking out, or nobody; a fall's time down
+    (``edge_app.events``) never starts on such a window.
+    """
 
     ok: bool
     reason: str = ""
+    body: bool = False
 
     @classmethod
     def good(cls) -> ViewCheck:
-        return cls(True)
+        return cls(True, body=True)
 
 
 def _torso_centre(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32]
@@ -144,13 +151,14 @@ def _check_person(kp: npt.NDArray[np.float32], sc: npt.NDArray[np.float32],
         return ViewCheck.good()
     cut = [_cut(kp[i], sc[i], w, h) for i in seen]
     if sum(cut) > len(seen) / 2 or all(cut[-LAST:]):  # mostly, or in the latest samples
-        return ViewCheck(False, "cut by the image edge")
+        return ViewCheck(False, "cut by the image edge", body=True)
     recent = [i for i in seen if body[i]]
     if not recent:
         return _no_body(lengths[seen])
     torso = float(np.median(lengths[recent]))
     if torso > max_torso * max(w, h):  # a whole body is about three torsos long
-        return ViewCheck(False, f"too close to the camera for a whole body (torso {torso:.0f} px)")
+        return ViewCheck(False, f"too close to the camera for a whole body (torso {torso:.0f} px)",
+                         body=True)
     return ViewCheck.good()
 
 
@@ -190,8 +198,8 @@ def check_view(
             than a third of the picture leaves no room for the rest of the body).
         min_seen: least share of the window's samples with a body in them.
 
-    A window passes when any tracked person passes; the reason given is the first
-    person's.
+    A window passes when any tracked person passes; else the verdict is the first
+    person's that showed a body (``ViewCheck.body``), or the first person's.
     """
     kp, sc = window_arrays(keypoints, scores)
     first: ViewCheck | None = None
@@ -202,5 +210,6 @@ def check_view(
                                 min_torso, max_torso, min_seen)
         if verdict.ok:
             return verdict
-        first = first or verdict
+        if first is None or (verdict.body and not first.body):
+            first = verdict
     return first or ViewCheck(False, "nobody seen")

@@ -303,6 +303,58 @@ def test_walking_out_of_the_picture_is_not_a_confirmed_fall() -> None:
     assert [e.type for e in _of(out2, "fall")] == ["new"]
 
 
+def test_windows_held_back_by_the_view_check_do_not_count_as_time_down() -> None:
+    """The looped demo at 681 s: a tiny ghost detection, then the person barely seen
+    (both held back) read as lying; the first judged window triggers a sudden fall. Its
+    2 s of confirmation must be spent on judged windows, not on the held-back ones
+    before it (which confirmed it at once, and the person stood up 0.5 s later)."""
+    from edge_app.view import ViewCheck
+
+    ghost = ViewCheck(False, "too small for a body (torso 5 px)")
+    barely = ViewCheck(False, "seen in only 2% of the window")
+    eng, out = _engine()
+    t = 0.0
+    for probs, view, posture in [
+            *[(_probs(walking=0.9), ViewCheck.good(), UPRIGHT)] * 2,
+            *[(_probs(lying_on_the_floor=0.6, walking=0.3), ghost, UNCLEAR)] * 2,
+            *[(_probs(lying_on_the_floor=0.7, walking=0.2), barely, UNCLEAR)] * 2,
+            (_probs(lying_on_the_floor=0.45, falling=0.2, standing_up=0.2),
+             ViewCheck.good(), UNCLEAR),
+            *[(_probs(standing_up=0.8), ViewCheck.good(), UPRIGHT)] * 4]:
+        t += DT
+        eng.observe(t, probs, person_present=True, window_start=t - 3.2, view=view,
+                    posture=posture)
+    assert not _of(out, "fall") and not eng.person_down
+    # the same person really down: confirmed 2 s after the first judged window
+    eng2, out2 = _engine()
+    t = 0.0
+    for probs, view, posture in [
+            *[(_probs(walking=0.9), ViewCheck.good(), UPRIGHT)] * 2,
+            *[(_probs(lying_on_the_floor=0.7, walking=0.2), barely, UNCLEAR)] * 2,
+            *[(_probs(lying_on_the_floor=0.8), ViewCheck.good(), DOWN)] * 5]:
+        t += DT
+        eng2.observe(t, probs, person_present=True, window_start=t - 3.2, view=view,
+                     posture=posture)
+    assert [e.type for e in _of(out2, "fall")] == ["new"]
+    # a body cut by the picture's edge (held back, but there) does start it: the fall
+    # at the edge of a CCTV kitchen view is confirmed one window sooner
+    cut = ViewCheck(False, "cut by the image edge", body=True)
+    confirmed_at = []
+    for first in (cut, barely):
+        eng3, out3 = _engine()
+        t = 0.0
+        for probs, view, posture in [
+                *[(_probs(walking=0.9), ViewCheck.good(), UPRIGHT)] * 2,
+                (_probs(lying_on_the_floor=0.45), first, DOWN),
+                *[(_probs(lying_on_the_floor=0.8), ViewCheck.good(), DOWN)] * 6]:
+            t += DT
+            eng3.observe(t, probs, person_present=True, window_start=t - 3.2, view=view,
+                         posture=posture)
+            if _of(out3, "fall") and len(confirmed_at) < (first is barely) + 1:
+                confirmed_at.append(t)
+    assert confirmed_at[0] == confirmed_at[1] - DT
+
+
 def test_a_confirmed_fall_ends_when_the_model_sees_walking_and_the_posture_is_unknown(
         ) -> None:
     """Legs hidden by furniture after getting up: the posture cannot be measured; the

@@ -56,14 +56,15 @@ def test_person_who_walks_out_at_the_side_left_the_view() -> None:
     centres[xs > 630] = np.nan  # gone once at the edge, for the last second and more
     kp, sc = _track(centres)
     v = check_view(kp, sc, (W, H), **KW)
-    assert not v.ok and v.reason == "left the view"
+    assert not v.ok and v.reason == "left the view" and not v.body
     # still half in the picture at the end: cut by its edge
     centres = np.stack([np.linspace(320, 650, T), np.full(T, 250.0)], axis=1)
     kp, sc = _track(centres)
     inside = (kp[..., 0] >= 0) & (kp[..., 0] < W)
     sc[~inside] = 0.05  # MediaPipe places joints past the edge with scores near 0
     v = check_view(kp, sc, (W, H), **KW)
-    assert not v.ok and v.reason == "cut by the image edge"
+    # held back, but a body is there: it can start a fall's time down
+    assert not v.ok and v.reason == "cut by the image edge" and v.body
 
 
 def test_person_lost_in_the_middle_of_the_room_still_counts() -> None:
@@ -95,7 +96,7 @@ def test_torso_never_seen() -> None:
 def test_tiny_ghost_detection_is_not_a_body() -> None:
     kp, sc = _track(np.tile([[320.0, 250.0]], (T, 1)), scale=0.03)
     v = check_view(kp, sc, (W, H), **KW)
-    assert not v.ok and v.reason.startswith("too small for a body")
+    assert not v.ok and v.reason.startswith("too small for a body") and not v.body
 
 
 def test_ghost_after_the_person_left_does_not_count_as_them() -> None:
@@ -114,6 +115,21 @@ def test_body_filling_the_frame_is_too_close() -> None:
     sc[~inside] = 0.0  # only what the picture shows is scored
     v = check_view(kp, sc, (W, H), **KW)
     assert not v.ok
+    # a whole torso that long: too close, but a body
+    kp, sc = _track(np.tile([[320.0, 240.0]], (T, 1)), scale=2.4)
+    v = check_view(kp, sc, (W, H), **{**KW, "max_torso": 0.15})
+    assert not v.ok and v.reason.startswith("too close") and v.body, v
+
+
+def test_a_held_back_body_is_reported_before_a_ghost() -> None:
+    # the ghost is the first track, the person (cut by the edge) the second: the verdict
+    # is the person's, so the window still shows a body
+    ghost_kp, ghost_sc = _track(np.tile([[100.0, 250.0]], (T, 1)), scale=0.02)
+    cut_kp, cut_sc = _track(np.tile([[320.0, 430.0]], (T, 1)), scale=2.0)
+    cut_sc[..., 13:] = 0.04
+    v = check_view(np.concatenate([ghost_kp, cut_kp]), np.concatenate([ghost_sc, cut_sc]),
+                   (W, H), **KW)
+    assert not v.ok and v.reason == "cut by the image edge" and v.body
 
 
 def test_any_tracked_person_in_view_is_enough() -> None:
@@ -130,7 +146,7 @@ def test_a_glimpse_is_not_enough() -> None:
     centres[-1] = (400.0, 380.0)
     kp, sc = _track(centres)
     v = check_view(kp, sc, (W, H), **KW)
-    assert not v.ok and v.reason == "seen in only 2% of the window"
+    assert not v.ok and v.reason == "seen in only 2% of the window" and not v.body
     centres[-14:] = (400.0, 300.0)  # seen for the last second: in view
     kp, sc = _track(centres)
     assert check_view(kp, sc, (W, H), **KW).ok
