@@ -6,6 +6,8 @@ edge_app/ (at the top of a module, inside a function or under TYPE_CHECKING, and
 - deploy/ imports neither edge_app nor train (it runs them as programs:
   ``deploy.programs``); torch only in export.py.
 - edge_app/ never imports torch, train or deploy, nor a model/ module that imports torch.
+- train/ imports no deploy, and of edge_app only the pose tracker (``edge_app.pose``,
+  ``edge_app.track`` and the config they are built from) for keypoint extraction.
 
 (``tests/deploy/test_calibration.py`` checks the same for deploy at run time.)
 """
@@ -21,6 +23,9 @@ ROOT = Path(__file__).resolve().parents[1]
 # model/'s modules that hold the PyTorch nets (DESIGN: "torch (nets only)")
 MODEL_NETS = {"attention.py", "complexity.py", "epamnet.py", "shift.py", "xshiftnet.py"}
 DEPLOY_TORCH = {"export.py"}  # DESIGN: "torch (export only)"
+# DESIGN: train/ may import "edge_app's pose tracker (extraction only)": the pose model,
+# the person tracks and the pose/track config they are built from
+TRAIN_FROM_EDGE = ("edge_app.pose", "edge_app.track", "edge_app.config")
 
 
 IMPORTERS = {"import_module", "__import__"}  # importlib.import_module("x"), __import__("x")
@@ -85,6 +90,20 @@ def violations(root: Path) -> list[str]:
     edge.update({m: f"edge_app/ never imports torch, and {m} does (move the torch-free part "
                     "into a module of its own)" for m in sorted(torchy)})
     scan("edge_app", edge, None)
+    # train/: "model, torch, edge_app's pose tracker (extraction only)"
+    for path in sorted((root / "train").rglob("*.py")) if (root / "train").is_dir() else []:
+        rel = path.relative_to(root).as_posix()
+        for line, names in imports(path):
+            for name in names:
+                if _under(name, "deploy"):
+                    out.append(f"{rel}:{line}: imports {name}; train/ may import model, torch "
+                               "and edge_app's pose tracker, never deploy")
+                    break
+                if _under(name, "edge_app") and not any(
+                        _under(name, m) for m in TRAIN_FROM_EDGE):
+                    out.append(f"{rel}:{line}: imports {name}; train/ may import only "
+                               f"edge_app's pose tracker ({', '.join(TRAIN_FROM_EDGE)})")
+                    break
     return out
 
 
@@ -94,8 +113,10 @@ def test_the_package_table_holds() -> None:
 
 
 def test_the_scan_finds_imports_wherever_they_are(tmp_path: Path) -> None:
-    for pkg in ("model", "deploy", "edge_app"):
+    for pkg in ("model", "deploy", "edge_app", "train"):
         (tmp_path / pkg).mkdir()
+    (tmp_path / "train" / "extract.py").write_text(
+        "from edge_app.track import PersonTracks\nfrom edge_app.runner import ModelRunner\n")
     (tmp_path / "model" / "epamnet.py").write_text("import torch\n")
     (tmp_path / "model" / "contract.py").write_text(
         "from __future__ import annotations\n\n\ndef f() -> None:\n    from torch import nn\n")
@@ -112,6 +133,7 @@ def test_the_scan_finds_imports_wherever_they_are(tmp_path: Path) -> None:
         "deploy/models.py:5: imports edge_app.runner",
         "deploy/models.py:6: imports train.cli",
         "edge_app/runner.py:3: imports model.epamnet",
+        "train/extract.py:2: imports edge_app.runner",
     ]
     assert "model/ imports torch only in" in found[0]
     assert "not edge_app or train" in found[1]
