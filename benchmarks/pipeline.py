@@ -12,8 +12,9 @@ config overrides, in the same process (e.g. ``--variant no-zoom pose.zoom.enable
 
 ``--cameras N`` (default 2; 0 skips it) adds a second table: N cameras in one app
 (``cameras:``), each on the 720p30 video paced in real time as a camera delivers it, all
-started together: per camera its real-time factor (time to get through the video / its
-duration; a camera that cannot keep up falls behind, > 1.0), windows skipped and samples
+started together: per camera its real-time factor (time from the start of its clock, after
+opening the video and the pose model, to the end of its last window / the video's
+duration: 1.00 keeps the video's pace; a camera that cannot keep up falls behind, > 1.0), windows skipped and samples
 skipped, and the process's CPU share (CPU seconds / wall seconds / cores) in the same run.
 """
 
@@ -96,8 +97,8 @@ def run_cameras(video: Path, model: Path, seconds: float, n: int,
         os.environ["EPAM_DATA_DIR"] = tmp
         app = EdgeApp(cfg, model_path=model, realtime=True, max_seconds=seconds)
         done: dict[str, float] = {}
+        app.start()  # opens the videos and pose models; each camera's clock starts after
         cpu0, t0 = time.process_time(), time.monotonic()
-        app.start()
         while len(done) < n:
             for cam in app.cameras:
                 if cam.name not in done and cam.finished.is_set():
