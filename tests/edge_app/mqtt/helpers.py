@@ -163,6 +163,18 @@ class Listener:
         self.client.loop_stop()
 
 
+def wait_online(lst: Listener, base: str, timeout: float = 5.0) -> bool:
+    """Wait until ``lst`` (subscribed to ``<base>/availability``) has seen ``online``.
+
+    The sink announces ``online`` only after it subscribed to its command topics and
+    published this connection's discovery and fresh states (``MqttSink._on_connect``).
+    ``sink.connected`` turns true before all that: a test that feeds windows or sends
+    commands as soon as it is true races the connect (a window's state can go out in place
+    of the connect's ``none``, a command can reach the broker before the subscription).
+    Wait for this instead."""
+    return lst.wait_payload(f"{base}/availability", "online", timeout)
+
+
 class FakeControls:
     """What the pipeline exposes to MQTT commands, recording every call."""
 

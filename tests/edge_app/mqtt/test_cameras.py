@@ -27,6 +27,7 @@ from tests.edge_app.mqtt.helpers import (
     Listener,
     event,
     make_config,
+    wait_online,
     wait_until,
 )
 
@@ -198,8 +199,10 @@ def test_a_command_reaches_only_its_camera(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener) -> None:
     app = _cameras()
     living, bed = app.camera_named(LIVING), app.camera_named(BED)
-    lst = make_listener(broker, f"{BASE}/+/privacy/state", f"{BASE}/+/monitoring/state")
+    lst = make_listener(broker, f"{BASE}/+/privacy/state", f"{BASE}/+/monitoring/state",
+                        f"{BASE}/availability")
     make_sink(make_config(broker), controls=app)
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     assert lst.wait_payload(f"{BASE}/{BED}/privacy/state", "OFF")
     assert lst.wait_payload(f"{BASE}/{LIVING}/privacy/state", "OFF")
     lst.client.publish(f"{BASE}/{BED}/privacy/set", "ON", qos=1)

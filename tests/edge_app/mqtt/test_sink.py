@@ -24,6 +24,7 @@ from tests.edge_app.mqtt.helpers import (
     Listener,
     event,
     make_config,
+    wait_online,
     wait_until,
 )
 
@@ -72,9 +73,9 @@ def test_discovery_is_retained_with_the_documented_shape(
 def test_discovery_republished_when_home_assistant_comes_online(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener) -> None:
     sink = make_sink(make_config(broker))
-    lst = make_listener(broker, DISCOVERY, f"{BASE}/privacy/state")
-    assert lst.wait(lambda s: len(s.on(DISCOVERY)) == 1)
-    assert sink.connected
+    lst = make_listener(broker, DISCOVERY, f"{BASE}/privacy/state", f"{BASE}/availability")
+    assert wait_online(lst, BASE)  # subscribed to homeassistant/status by now
+    assert len(lst.on(DISCOVERY)) == 1 and sink.connected
     lst.client.publish("homeassistant/status", "online", qos=1)
     assert lst.wait(lambda s: len(s.on(DISCOVERY)) == 2)
     # ... and the states after it
@@ -199,8 +200,10 @@ def test_acknowledgement_reaches_home_assistant(
 def test_commands_change_privacy_and_monitoring(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
         controls: FakeControls) -> None:
-    lst = make_listener(broker, f"{BASE}/privacy/state", f"{BASE}/monitoring/state")
+    lst = make_listener(broker, f"{BASE}/privacy/state", f"{BASE}/monitoring/state",
+                        f"{BASE}/availability")
     make_sink(make_config(broker))
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     assert lst.wait_payload(f"{BASE}/privacy/state", "OFF")
     assert lst.wait_payload(f"{BASE}/monitoring/state", "ON")
     lst.client.publish(f"{BASE}/privacy/set", "ON", qos=1)
@@ -219,9 +222,10 @@ def test_commands_change_privacy_and_monitoring(
 def test_a_stale_retained_command_is_ignored(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
         controls: FakeControls) -> None:
-    lst = make_listener(broker, f"{BASE}/privacy/state")
+    lst = make_listener(broker, f"{BASE}/privacy/state", f"{BASE}/availability")
     lst.client.publish(f"{BASE}/privacy/set", "ON", qos=1, retain=True).wait_for_publish(2)
     sink = make_sink(make_config(broker))
+    assert wait_online(lst, BASE)  # subscribed: the broker has handed it the retained one
     assert lst.wait_payload(f"{BASE}/privacy/state", "OFF")
     time.sleep(0.3)
     assert sink.connected and controls.privacy is False and controls.calls == []
@@ -230,13 +234,22 @@ def test_a_stale_retained_command_is_ignored(
 def test_commands_resubscribed_after_reconnect(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
         controls: FakeControls) -> None:
+    # a persistent session: the `online` of the reconnect reaches it live (not retained)
+    # even when it is published while this listener is still reconnecting itself
+    lst = make_listener(broker, f"{BASE}/privacy/state", f"{BASE}/availability",
+                        client_id="ha", persistent=True)
+
+    def live_onlines(s: Listener) -> int:
+        return sum(1 for m in s.on(f"{BASE}/availability")
+                   if m.payload == "online" and not m.retain)
+
     sink = make_sink(make_config(broker))
-    assert wait_until(lambda: sink.connected)
+    assert lst.wait(lambda s: live_onlines(s) == 1)
     broker.stop()
     assert wait_until(lambda: not sink.connected)
     broker.start()
-    assert wait_until(lambda: sink.connected, 6)
-    lst = make_listener(broker, f"{BASE}/privacy/state")
+    # `connected` turns true before the sink subscribes again; `online` comes after it
+    assert lst.wait(lambda s: live_onlines(s) == 2, 10)
     lst.client.publish(f"{BASE}/privacy/set", "ON", qos=1)
     assert lst.wait_payload(f"{BASE}/privacy/state", "ON")
     assert controls.privacy is True
@@ -245,9 +258,12 @@ def test_commands_resubscribed_after_reconnect(
 def test_states_from_windows_are_retained_and_rate_limited(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener) -> None:
     lst = make_listener(broker, f"{BASE}/activity", f"{BASE}/confidence",
-                        f"{BASE}/person_present")
+                        f"{BASE}/person_present", f"{BASE}/availability")
     sink = make_sink(make_config(broker, state_interval_s=1.0))
-    assert wait_until(lambda: sink.connected)
+    # the connect's fresh states go out before `online`: windows fed as soon as `connected`
+    # is true may beat them (the first window's state is then published in their place)
+    assert wait_online(lst, BASE)
+    assert lst.payloads(f"{BASE}/activity") == ["none"]
     t0 = time.monotonic()
     for i in range(60):  # 60 windows in about 0.6 s, confidence changing every time
         sink.on_window(_window("walking", 0.5 + i / 200))
@@ -339,9 +355,10 @@ def test_commands_are_subscribed_before_online_is_announced(
 
 def test_diagnostics_at_their_interval(broker: Broker, make_sink: MakeSink,
                                        make_listener: MakeListener) -> None:
-    lst = make_listener(broker, f"{BASE}/diagnostics", f"{BASE}/privacy/state")
+    lst = make_listener(broker, f"{BASE}/diagnostics", f"{BASE}/privacy/state",
+                        f"{BASE}/availability")
     sink = make_sink(make_config(broker, diagnostics_interval_s=0.5))
-    assert wait_until(lambda: sink.connected)
+    assert wait_online(lst, BASE)
     for _ in range(10):
         sink.on_status(_status(privacy=True))
         time.sleep(0.1)

@@ -27,6 +27,7 @@ from tests.edge_app.mqtt.helpers import (
     Listener,
     free_port,
     make_config,
+    wait_online,
 )
 
 BASE = "epam/epam_edge"
@@ -157,6 +158,7 @@ def test_a_source_command_reaches_only_its_camera(
     bed = SwitchingCamera(BED, "Bedroom", "/srv/bedroom.mp4")
     lst = make_listener(broker, f"{BASE}/#")
     make_sink(make_config(broker), controls=FakeCameras(living, bed))
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     # the source in use, masked, and no error yet
     assert lst.wait_payload(_state(LIVING), "rtsp://admin:***@cam1/live")
     assert lst.wait_payload(_state(BED), "/srv/bedroom.mp4")
@@ -189,10 +191,12 @@ def test_bad_source_commands_are_refused_and_answered(
         caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="edge_app")
     bed = SwitchingCamera(BED, "Bedroom", "/srv/bedroom.mp4")
-    lst = make_listener(broker, _state(BED), _error(BED))  # (the commands are not UTF-8)
+    # (not the commands: they are not UTF-8)
+    lst = make_listener(broker, _state(BED), _error(BED), f"{BASE}/availability")
     # a retained command found at connect is never taken (it would switch at every start)
     lst.client.publish(f"{BASE}/{BED}/source/set", "0", qos=1, retain=True).wait_for_publish(5)
     sink = make_sink(make_config(broker), controls=FakeCameras(SwitchingCamera(LIVING), bed))
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     assert lst.wait_payload(_error(BED), "none")
     bad = [b"", b"\xff\xfe\x00", b"x" * 3000, b"gst:filesrc location=/etc/shadow ! fakesink",
            b"rtsp://me:hunter2@cam/s\nrtsp://other"]
@@ -229,6 +233,7 @@ def test_one_camera_takes_source_commands_on_the_apps_topics(
     lst = make_listener(broker, f"{BASE}/+", f"{BASE}/+/state", f"{BASE}/+/error")
     sink = make_sink(make_config(broker), controls=app)
     assert not sink.per_camera
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     assert lst.wait_payload(f"{BASE}/source/state", "0")
     lst.client.publish(f"{BASE}/source/set", "/srv/kitchen.mp4", qos=1)
     assert wait_for(lambda: cam.calls == [("source", "/srv/kitchen.mp4")])
@@ -244,8 +249,9 @@ def test_source_commands_can_be_turned_off(
         broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
         caplog: pytest.LogCaptureFixture) -> None:
     controls = FakeControls()
-    lst = make_listener(broker, f"{BASE}/source/#", "homeassistant/#")
+    lst = make_listener(broker, f"{BASE}/source/#", "homeassistant/#", f"{BASE}/availability")
     make_sink(make_config(broker, allow_source_command=False), controls=controls)
+    assert wait_online(lst, BASE)  # subscribed to the commands by now
     assert lst.wait(lambda s: bool(s.on("homeassistant/device/epam_edge/config")))
     assert lst.on("homeassistant/device/epam_edge/config")[0].json()["cmps"]["source"]["p"] \
         == "sensor"
