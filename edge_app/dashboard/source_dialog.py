@@ -1,7 +1,19 @@
-"""Choose the video source: a camera, a file, a network stream, or anything the CLI takes."""
+"""Choose the video source: a camera, a file, a network stream, or anything the CLI takes.
+
+The dialog shows the source in use with its credentials masked (``redact_source``: an
+``rtsp://user:password@host`` URL's password, ``?password=``/``token=`` values, gst's
+``user-pw=``): whoever uses the dashboard never sees them. What the user submits gets the
+hidden secrets back where the masked form is left as it was shown, with the same
+addresses (``scheme://user:***@host:port``) and the same parameter names before each
+``***``: an unchanged source, or one with another path, still works. A secret never goes
+to an address it was not shown with: change the host or the user and the password must
+be typed again (OK stays disabled while a ``***`` of the old source is left).
+"""
 
 from __future__ import annotations
 
+import re
+from itertools import pairwise
 from pathlib import Path
 
 from PyQt6.QtWidgets import (
@@ -19,9 +31,61 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["SourceDialog", "classify_source"]
+from edge_app.sources import redact_source
+
+__all__ = ["SourceDialog", "classify_source", "restore_secrets"]
 
 _STREAM_PREFIXES = ("rtsp://", "rtsps://", "http://", "https://", "rtmp://")
+MASK = "***"  # what redact_source puts in place of a secret
+# every URL's scheme and authority (user info, host, port), as redact_source reads them
+_ORIGIN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^/?#\s]*")
+# what names a masked secret: "user:" before a password, "password=" before a value
+_LABEL = re.compile(r"[^\s/?#&;:=!\"]*[:=]\"?$")
+
+
+def _secrets(source: str) -> list[str]:
+    """The secrets ``redact_source`` masks in ``source``, in order ([] when none)."""
+    shown = redact_source(source)
+    parts = shown.split(MASK)
+    if len(parts) == 1:
+        return []
+    pattern = "(.+?)".join(re.escape(p) for p in parts)
+    m = re.fullmatch(pattern, source, re.DOTALL)
+    return list(m.groups()) if m else []
+
+
+def restore_secrets(text: str, source: str) -> str:
+    """``text`` (what the user submitted, edited from ``redact_source(source)``) with the
+    secrets of ``source`` back in place of its ``***``, where that is safe: the same URL
+    origins (scheme, user, host, port) as shown, and each ``***`` after the same label
+    (``user:``, ``password=``) as one shown, in the same order (a masked parameter may be
+    left out). Otherwise ``text`` as it is (its ``***`` stay; ``SourceDialog`` asks for
+    the password)."""
+    shown = redact_source(source)
+    if text == shown:
+        return source
+    secrets = _secrets(source)
+    if not secrets or MASK not in text:
+        return text
+    if _ORIGIN.findall(text) != _ORIGIN.findall(shown):
+        return text  # another host or user: the password is not sent there
+    got = text.split(MASK)
+    labels = [_label(w) for w in shown.split(MASK)[:-1]]
+    out, j = got[0], 0
+    for before, rest in pairwise(got):
+        label = _label(before)
+        while j < len(labels) and labels[j] != label:
+            j += 1  # that secret was left out of the text
+        if label is None or j == len(labels):
+            return text
+        out += secrets[j] + rest
+        j += 1
+    return out
+
+
+def _label(before: str) -> str | None:
+    m = _LABEL.search(before)
+    return m.group(0) if m else None
 
 
 def classify_source(uri: str) -> str:
@@ -37,10 +101,14 @@ def classify_source(uri: str) -> str:
 
 
 class SourceDialog(QDialog):
-    """Pick a source; ``uri()`` is what ``controls.switch_source`` gets."""
+    """Pick a source; ``uri()`` is what ``controls.switch_source`` gets. ``current`` (the
+    source in use) is shown masked; ``uri()`` puts its secrets back (``restore_secrets``)."""
 
     def __init__(self, current: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._current = current
+        self._hidden = bool(_secrets(current))
+        shown = redact_source(current)
         self.setWindowTitle("Choose the video source")
         self.camera = QRadioButton("Camera")
         self.file = QRadioButton("Video or keypoint file")
@@ -77,7 +145,8 @@ class SourceDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel(f"Now: {current or 'the demo video'}"))
+        self.now = QLabel(f"Now: {shown or 'the demo video'}")
+        lay.addWidget(self.now)
         lay.addLayout(grid)
         lay.addWidget(self.problem)
         lay.addWidget(self.buttons)
@@ -87,13 +156,13 @@ class SourceDialog(QDialog):
             self.camera_index.setValue(int(current))
         elif kind == "stream":
             self.stream.setChecked(True)
-            self.stream_url.setText(current)
+            self.stream_url.setText(shown)
         elif kind == "file":
             self.file.setChecked(True)
-            self.file_path.setText(current)
+            self.file_path.setText(shown)
         else:
             self.other.setChecked(bool(current))
-            self.other_text.setText(current)
+            self.other_text.setText(shown)
             if not current:
                 self.camera.setChecked(True)
         for w in (self.file_path, self.stream_url, self.other_text):
@@ -111,6 +180,12 @@ class SourceDialog(QDialog):
             self.file.setChecked(True)
 
     def uri(self) -> str:
+        """The source chosen, with the current source's hidden secrets put back where the
+        user left them masked (never shown, never logged)."""
+        return restore_secrets(self.shown_uri(), self._current)
+
+    def shown_uri(self) -> str:
+        """The source chosen as the dialog shows it (secrets of the current one masked)."""
         if self.camera.isChecked():
             return str(self.camera_index.value())
         if self.file.isChecked():
@@ -120,13 +195,16 @@ class SourceDialog(QDialog):
         return self.other_text.text().strip()
 
     def problem_text(self) -> str:
-        """Why OK is disabled, or ''."""
+        """Why OK is disabled, or ''. Never shows a secret."""
         uri = self.uri()
+        if self._hidden and MASK in uri and MASK in self.shown_uri() and uri != self._current:
+            return ("Type the password again: the hidden one (***) is kept only for the "
+                    "same address and user")
         if self.file.isChecked():
             if not uri:
                 return "Choose a file"
             if not Path(uri).expanduser().is_file():
-                return f"There is no file {uri}"
+                return f"There is no file {redact_source(uri)}"
         elif self.stream.isChecked():
             if not uri.lower().startswith(_STREAM_PREFIXES):
                 return "A network camera address starts with rtsp:// or http://"
