@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import pickle
 import re
 import socket
 import sys
@@ -29,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
+from edge_app.safe_pickle import UnsafePickleError, load_arrays_pickle
 from model.contract import NUM_KEYPOINTS
 
 __all__ = [
@@ -99,10 +99,15 @@ class SourceFrame:
 # (a password with an unescaped "/", "?" or "#" in it is masked up to the token's last "@")
 _AUTHORITY = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<auth>[^/?#\s]*)"
                         r"(?P<rest>[^\s]*)")
+# a password with blanks in it (``rtsp://user:my pass@host``): the authority above ends at
+# the first blank, so these are masked first, up to the "@" before any "/", "?" or "#"
+_BLANK_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.-]*://[^:/?#@\s]*:)"
+                             r"(?P<pw>[^/?#@]*\s[^/?#@]*)@")
 # secrets passed as parameters: ``?password=...``, ``&token=...``, gst's ``user-pw=...``
 _SECRET_PARAM = re.compile(
-    r"(?P<key>(?<![A-Za-z0-9_-])(?:user-pw|password|passwd|pass|pwd|secret|token|"
-    r"access_token|api_?key|key|auth)=)(?P<value>\"[^\"]*\"|[^&\s!;\"]+)", re.IGNORECASE)
+    r"(?P<key>(?<![A-Za-z0-9_-])(?:user-pw|password|passwd|pass|pwd|pw|secret|token|"
+    r"access_token|api[_-]?key|session_?key|key|auth|credentials?)=)"
+    r"(?P<value>\"[^\"]*\"|[^&\s!;\"]+)", re.IGNORECASE)
 
 
 def redact_source(text: str) -> str:
@@ -122,7 +127,7 @@ def redact_source(text: str) -> str:
         user = user_info.split(":", 1)[0]
         return f"{m.group('scheme')}{user}:***@{host}{rest}"
 
-    masked = _AUTHORITY.sub(authority, text)
+    masked = _AUTHORITY.sub(authority, _BLANK_PASSWORD.sub(r"\g<head>***@", text))
     return _SECRET_PARAM.sub(lambda m: f"{m.group('key')}***", masked)
 
 
@@ -266,10 +271,10 @@ class KeypointReplaySource(Source):
             raise SourceError(f"keypoint file {path} does not exist")
         try:
             with path.open("rb") as f:
-                data = _ArraysOnly(f).load()
-        except pickle.UnpicklingError as exc:
+                data = load_arrays_pickle(f)
+        except UnsafePickleError as exc:
             raise SourceError(f"keypoint file {path} is refused: {exc}") from exc
-        except Exception as exc:
+        except Exception as exc:  # a broken or foreign file: every unpickling error
             raise SourceError(f"cannot read keypoint file {path}: {exc.__class__.__name__}: "
                               f"{exc} (expected a PYSKL annotation pickle)") from exc
         annos = data.get("annotations") if isinstance(data, dict) else data
@@ -289,9 +294,8 @@ class KeypointReplaySource(Source):
         self.annotations: list[dict[str, Any]] = annos
         self.realtime = realtime
         self._stop = stop or threading.Event()
-        self.fps = float(annos[0].get("fps", 30.0))
-        shape = annos[0].get("img_shape", (1080, 1920))
-        self.size = (int(shape[1]), int(shape[0]))
+        self.fps = _replay_fps(path, annos[0].get("fps", 30.0))
+        self.size = _replay_size(path, annos[0].get("img_shape", (1080, 1920)))
 
     def frames(self) -> Iterator[SourceFrame]:
         start_wall = time.monotonic()
@@ -320,25 +324,28 @@ class KeypointReplaySource(Source):
             t0 += kp.shape[1] / fps
 
 
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickles what a PYSKL annotation file holds (dicts, lists, strings, numbers and
-    numpy arrays) and nothing else: a pickle naming any other class or function could run
-    code when loaded, and a keypoint file can be named from the dashboard or MQTT."""
+def _replay_fps(path: Path, value: Any) -> float:
+    """A PYSKL annotation's ``fps``: a positive, finite number, else ``SourceError``."""
+    try:
+        fps = float(value)
+    except (TypeError, ValueError):
+        fps = float("nan")
+    if not (np.isfinite(fps) and 0 < fps <= 1000):
+        raise SourceError(f"keypoint file {path}: fps {value!r} is not a frame rate (a "
+                          "positive number of frames per second, e.g. 30)")
+    return fps
 
-    _NUMPY = frozenset({"_reconstruct", "scalar", "ndarray", "dtype", "_frombuffer"})
-    _BUILTINS = frozenset({"set", "frozenset", "slice", "complex", "bytearray"})
 
-    def find_class(self, module: str, name: str) -> Any:
-        numpy = module in ("numpy", "numpy.core.multiarray", "numpy._core.multiarray",
-                           "numpy.core.numeric", "numpy._core.numeric")
-        if ((numpy and name in self._NUMPY)
-                or (module in ("builtins", "__builtin__") and name in self._BUILTINS)
-                or (module, name) in (("collections", "OrderedDict"),
-                                      ("_codecs", "encode"))):  # bytes in protocol 2
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(
-            f"it names {module}.{name}, which a keypoint file never needs (only dicts, lists, "
-            "numbers, strings and numpy arrays are loaded: other objects could run code)")
+def _replay_size(path: Path, value: Any) -> tuple[int, int]:
+    """A PYSKL annotation's ``img_shape`` (height, width) as ``(width, height)``."""
+    try:
+        h, w = (int(v) for v in value)
+    except (TypeError, ValueError):
+        h = w = 0
+    if not (0 < h <= 100_000 and 0 < w <= 100_000):
+        raise SourceError(f"keypoint file {path}: img_shape {value!r} is not an image's "
+                          "(height, width) in pixels, e.g. (1080, 1920)")
+    return w, h
 
 
 def _replay_arrays(anno: dict[str, Any]

@@ -14,6 +14,7 @@ from edge_app.sources import (
     SourceError,
     open_source,
     parse_source,
+    redact_source,
 )
 from tests.edge_app.conftest import DEMO_VIDEO
 
@@ -98,6 +99,40 @@ def test_keypoint_replay(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"foo": 1}))
     with pytest.raises(SourceError, match="PYSKL"):
         open_source(str(path), realtime=False)
+
+
+@pytest.mark.parametrize(("field", "value", "why"), [
+    ("fps", "n/a", "fps 'n/a' is not a frame rate"),
+    ("fps", 0, "fps 0 is not a frame rate"),
+    ("fps", float("nan"), "is not a frame rate"),
+    ("img_shape", None, "img_shape None is not an image's"),
+    ("img_shape", (480,), "is not an image's"),
+    ("img_shape", (480, -640), "is not an image's"),
+])
+def test_keypoint_replay_with_a_bad_field_is_a_clear_error(
+        tmp_path: Path, field: str, value: object, why: str) -> None:
+    """A malformed file named over MQTT or from the dashboard is refused at open (a
+    SourceError the camera reports), never a crash later in the sampling thread."""
+    anno = {"frame_dir": "a", "keypoint": np.zeros((1, 30, 17, 2), np.float32),
+            "keypoint_score": np.ones((1, 30, 17), np.float32), "img_shape": (480, 640),
+            "fps": 30.0, field: value}
+    path = tmp_path / "bad.pkl"
+    path.write_bytes(pickle.dumps({"annotations": [anno]}))
+    with pytest.raises(SourceError, match=f"bad.pkl: .*{why}"):
+        open_source(str(path), realtime=False)
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("rtsp://admin:my secret@cam/x", "rtsp://admin:***@cam/x"),  # a blank in the password
+    ("rtsp://admin:secret\n@cam/x", "rtsp://admin:***@cam/x"),
+    ("rtsp://u:a b@cam:554/s?x=1", "rtsp://u:***@cam:554/s?x=1"),
+    ("http://cam/v?pw=secret&api-key=secret&sessionkey=secret&credentials=secret&keyframe=4",
+     "http://cam/v?pw=***&api-key=***&sessionkey=***&credentials=***&keyframe=4"),
+    ("/srv/my videos/kitchen.mp4", "/srv/my videos/kitchen.mp4"),
+])
+def test_passwords_with_blanks_and_more_parameter_names_are_masked(text: str,
+                                                                   shown: str) -> None:
+    assert redact_source(text) == shown and "secret" not in redact_source(text)
 
 
 def test_keypoint_replay_shapes(tmp_path: Path) -> None:

@@ -1,0 +1,116 @@
+"""Keypoint pickles are loaded without letting the file run code or forge memory
+(a keypoint file can be named from the dashboard or over MQTT)."""
+
+from __future__ import annotations
+
+import collections
+import io
+import pickle
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from edge_app.safe_pickle import UnsafePickleError, load_arrays_pickle
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load(data: bytes) -> object:
+    return load_arrays_pickle(io.BytesIO(data))
+
+
+def forged_object_array(pointer: int) -> bytes:
+    """A pickle naming only what PYSKL files name (numpy's _reconstruct, ndarray, dtype)
+    that builds dtype('O8') with its flags cleared, so that the 8 raw bytes after it are
+    read as an object pointer. With a plain allow-list of names this loads, and reading
+    the array dereferences ``pointer`` (a crash at best)."""
+    mod = b"numpy._core.multiarray" if hasattr(np, "_core") else b"numpy.core.multiarray"
+    return b"".join([
+        b"\x80\x02",
+        b"c" + mod + b"\n_reconstruct\n", b"cnumpy\nndarray\n",
+        b"K\x00\x85", b"C\x01b", b"\x87R",                  # _reconstruct(ndarray, (0,), b'b')
+        b"(K\x01K\x01\x85",                                # (1, (1,), ...
+        b"cnumpy\ndtype\n", b"X\x02\x00\x00\x00O8\x89\x88\x87R",  # dtype('O8', False, True)
+        b"(K\x03X\x01\x00\x00\x00|NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tb",  # flags 0
+        b"\x89", b"C\x08" + struct.pack("<Q", pointer),    # False, 8 raw bytes
+        b"tb.",                                            # ...) BUILD
+    ])
+
+
+def test_a_forged_dtype_state_is_refused() -> None:
+    with pytest.raises(UnsafePickleError, match="dtype"):
+        _load(forged_object_array(0x4141414141414141))
+
+
+def test_the_forged_file_does_not_crash_the_app_it_is_named_to(tmp_path: Path) -> None:
+    """End to end, in a process of its own (the old loader died with SIGSEGV): the keypoint
+    source refuses the file with one clear error."""
+    arr = forged_object_array(0x4141414141414141)[2:-1]  # without PROTO and STOP
+    path = tmp_path / "evil.pkl"
+    path.write_bytes(b"\x80\x02}X\x0b\x00\x00\x00annotations]}X\x08\x00\x00\x00keypoint"
+                     + arr + b"sas.")
+    code = ("import sys\nfrom edge_app.sources import KeypointReplaySource, SourceError, "
+            "parse_source\ntry:\n    KeypointReplaySource(parse_source(sys.argv[1]), "
+            "realtime=False)\nexcept SourceError as exc:\n    print('refused:', exc)\n")
+    done = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "refused:" in done.stdout and "is refused" in done.stdout
+
+
+class _RunsCode:
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (print, ("ran code",))
+
+
+@pytest.mark.parametrize(("obj", "why"), [
+    (_RunsCode(), r"builtin\w*\.print"),
+    (np.array([1, "a"], dtype=object), "dtype"),
+    (np.zeros(2, dtype=[("a", "f4"), ("b", "i4")]), "dtype"),
+    (bytearray(16), "bytearray"),  # protocol 2: bytearray(N) would allocate N bytes
+])
+def test_anything_but_plain_data_is_refused(obj: object, why: str) -> None:
+    with pytest.raises(UnsafePickleError, match=why):
+        _load(pickle.dumps(obj, protocol=2))
+
+
+def test_references_outside_the_file_are_refused() -> None:
+    class Out(pickle.Pickler):
+        def persistent_id(self, obj: object) -> str | None:
+            return "outside" if obj == "x" else None
+
+    buf = io.BytesIO()
+    Out(buf, protocol=2).dump(["x"])
+    with pytest.raises(UnsafePickleError, match="outside the file"):
+        _load(buf.getvalue())
+
+
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_pyskl_annotations_load_in_every_protocol(protocol: int) -> None:
+    kp = np.random.default_rng(0).random((1, 5, 17, 2)).astype(np.float32)
+    data = {"split": {"xsub_train": ["a"]}, "annotations": [{
+        "frame_dir": "a", "label": np.int64(3), "keypoint": kp,
+        "keypoint_score": np.ones((1, 5, 17), np.float16), "img_shape": (480, 640),
+        "original_shape": (480, 640), "total_frames": 5, "fps": 30.0,
+        "names": np.array(["x", "yy"]), "raw": b"\x00\x01", "fortran": np.asfortranarray(
+            np.arange(12.0).reshape(3, 4)), "order": collections.OrderedDict(a=1),
+        "tags": {1, 2}, "bool": np.bool_(True)}]}
+    out = _load(pickle.dumps(data, protocol=protocol))
+    assert isinstance(out, dict)
+    anno = out["annotations"][0]
+    np.testing.assert_array_equal(anno["keypoint"], kp)
+    assert anno["keypoint"].dtype == np.float32 and anno["keypoint_score"].dtype == np.float16
+    assert anno["label"] == 3 and list(anno["names"]) == ["x", "yy"]
+    np.testing.assert_array_equal(anno["fortran"], np.arange(12.0).reshape(3, 4))
+    assert anno["raw"] == b"\x00\x01" and anno["order"] == {"a": 1} and anno["tags"] == {1, 2}
+    assert out["split"] == {"xsub_train": ["a"]}
+
+
+def test_a_broken_file_is_an_unpickling_error_not_a_refusal() -> None:
+    with pytest.raises(Exception) as info:
+        _load(b"frames,x,y\n1,2,3\n")
+    assert not isinstance(info.value, UnsafePickleError)
