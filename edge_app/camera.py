@@ -14,9 +14,11 @@ Threads: the sampling loop (sampler + windower), the inference worker (model + d
 The camera is also its own ``Controls``: privacy, monitoring, acknowledgement and a switch
 to another source (camera, file, stream or keypoint replay, from the dashboard or MQTT).
 A switch is taken between two samples: the new source is opened first (the old one keeps
-running if it cannot be), the worker finishes the window it holds, the old source's
-incidents end under its own name, and the new source starts with a fresh ring buffer,
-tracker and decider.
+running if it cannot be, whatever the error), the worker finishes the window it holds,
+the old source's incidents end under its own name, and the new source starts with a
+fresh ring buffer, tracker and decider. A source switched to that fails while its frames
+are read (a malformed file) ends there, with one error line, and the camera goes back to
+the source before it.
 """
 
 from __future__ import annotations
@@ -36,7 +38,14 @@ from edge_app.config import AppConfig
 from edge_app.decider import Decider
 from edge_app.runner import InferenceWorker, softmax
 from edge_app.sampler import Sampler, SamplerStats, make_sampler
-from edge_app.sources import Source, SourceError, SourceSpec, open_source, parse_source
+from edge_app.sources import (
+    Source,
+    SourceError,
+    SourceSpec,
+    open_source,
+    parse_source,
+    redact_source,
+)
 from edge_app.store import EventStore
 from edge_app.types import DEFAULT_CAMERA, PipelineStatus, WindowResult
 from edge_app.windower import Windower, WindowJob
@@ -108,8 +117,8 @@ class CameraPipeline:
         self.runner = runner
         self.store = store
         self.bus = bus
-        self.source_text = source if source is not None else cfg.resolved_source()
-        self.spec: SourceSpec = parse_source(self.source_text)
+        self._source_text = source if source is not None else cfg.resolved_source()
+        self.spec: SourceSpec = parse_source(self._source_text)
         meta = runner.metadata
         self.class_names = meta.class_names
         self.model_name = f"{meta.model_name} ({runner.path.name})"
@@ -124,6 +133,8 @@ class CameraPipeline:
         self._stop = threading.Event()
         self._switch_to: str | None = None
         self._switch_failed = ""  # why the last switch could not be taken
+        self._opening: str | None = None  # a switch taken while waiting, not yet opened
+        self._previous_text = ""  # the source before the last switch (to go back to)
         self._lock = threading.Lock()
         self._privacy = cfg.privacy.enabled
         self._monitoring = True
@@ -187,11 +198,19 @@ class CameraPipeline:
             self._switch_to = uri
 
     @property
+    def source_text(self) -> str:
+        """The text of the source in use (or waited for), as given: credentials and all
+        (show it with ``redact_source``). Changes only when a switch is taken."""
+        return self._source_text
+
+    @property
     def switching(self) -> bool:
-        """A switch was asked for and is neither taken nor refused yet (False once the
-        camera has stopped)."""
+        """A switch was asked for and is neither taken nor refused yet: also while a
+        camera that was down at start tries the new source for the first time (False
+        once the camera has stopped)."""
         with self._lock:
-            asked = self._switch_to is not None or self._next_source is not None
+            asked = (self._switch_to is not None or self._next_source is not None
+                     or self._opening is not None)
         return asked and not self.finished.is_set()
 
     @property
@@ -214,7 +233,7 @@ class CameraPipeline:
     def start(self) -> None:
         """Open the source and the pose model (errors raise here), then start the threads."""
         try:
-            self.source = self.open_source(self.source_text)
+            self.source = self.open_source(self._source_text)
         except SourceError as exc:
             if not (self.spec.live and self._wait_at_start()):
                 raise
@@ -283,7 +302,14 @@ class CameraPipeline:
                 return
             while not self._stop.is_set():
                 assert self.source is not None
-                self._run_source(self.source)
+                failed = self._run_source(self.source)
+                if failed and not self._stop.is_set():
+                    # a source that failed while read: the switch asked for, else the
+                    # source before it, else the camera ends on the error
+                    if not ((self._switch_asked() and self._take_switch())
+                            or self._go_back(failed)):
+                        break
+                    continue
                 if not self._take_switch():
                     break
         except Exception as exc:
@@ -292,15 +318,27 @@ class CameraPipeline:
         finally:
             self._finish()
 
-    def _run_source(self, source: Source) -> None:
-        """Sample ``source`` until it ends, ``max_seconds``, a stop or a switch to take."""
+    def _run_source(self, source: Source) -> str:
+        """Sample ``source`` until it ends, ``max_seconds``, a stop or a switch to take.
+        Returns why the source failed while its frames were read (one line, credentials
+        masked), or "" when it ended, was stopped or is left for a switch."""
         sampler = make_sampler(source, self.sample_rate, max_seconds=self.max_seconds,
                                stats=self._sampler_stats)
         self._sampler = sampler
         with_rgb_model = self.runner.rgb_trained
-        for frame, times in sampler.samples(self._stop):
+        samples = sampler.samples(self._stop)
+        while True:
+            try:
+                frame, times = next(samples)
+            except StopIteration:
+                break
+            except Exception as exc:  # the source's frames (a malformed file): it ends
+                why = _one_line(exc)
+                log.error("%s: %s failed while reading it: %s", self.name,
+                          redact_source(self._source_text), why)
+                return why
             if self._switch_pending() and self._switch_now():
-                return
+                return ""
             if not self._monitoring:
                 self.windower.paused(frame, privacy=self.privacy)
                 continue
@@ -312,26 +350,33 @@ class CameraPipeline:
                 self._worker.submit(job, block=not (self.spec.live or self.realtime))
         if sampler.stats.reached_limit:
             self._stop.set()
+        return ""
 
     def _switch_pending(self) -> bool:
         with self._lock:
             return self._switch_to is not None
+
+    def _switch_asked(self) -> bool:
+        """A switch is opened or asked for (taken by ``_take_switch``)."""
+        with self._lock:
+            return self._next_source is not None or self._switch_to is not None
 
     _next_source: Source | None = None
 
     def _switch_now(self) -> bool:
         """Open the source asked for while the current one still runs: True when it is
         open (the caller leaves the current source), False when it cannot be (logged and
-        shown as the problem; the current source goes on)."""
+        shown as the problem; the current source goes on). Any error of the new source's
+        opening (a malformed file too) is a failed switch, never the camera's end."""
         with self._lock:
             nxt = self._switch_to  # still asked for (``switching``) while it opens
         if nxt is None:
             return False
         try:
             opened = self.open_source(nxt)
-        except SourceError as exc:
+        except Exception as exc:
             with self._lock:
-                self._switch_failed = f"cannot switch to {parse_source(nxt).describe()}: {exc}"
+                self._switch_failed = f"cannot switch to {redact_source(nxt)}: {_one_line(exc)}"
                 if self._switch_to == nxt:
                     self._switch_to = None
             log.error("%s: %s; staying on %s", self.name, self._switch_failed,
@@ -363,7 +408,8 @@ class CameraPipeline:
         if self.source is not None:
             self.source.close()
         self.source = nxt
-        self.source_text = self._next_text
+        self._previous_text = self._source_text
+        self._source_text = self._next_text
         self.spec = parse_source(self._next_text)
         self.source_description = self.spec.describe()
         self.decider = self.decider.for_source(self.source_description)
@@ -377,17 +423,45 @@ class CameraPipeline:
         log.info("%s: switched from %s to %s", self.name, old, self.source_description)
         return True
 
+    def _go_back(self, why: str) -> bool:
+        """The source switched to failed while its frames were read (``why``): go back to
+        the one before it (True; the failure stays the camera's problem), or, when there
+        is none or it cannot be opened again, end the camera on a clear error (False)."""
+        failed = redact_source(self._source_text)
+        previous = self._previous_text
+        if previous:
+            try:
+                opened = self.open_source(previous)
+            except Exception as exc:
+                log.error("%s: cannot go back to %s: %s", self.name, redact_source(previous),
+                          _one_line(exc))
+            else:
+                with self._lock:
+                    self._next_source, self._next_text = opened, previous
+                self._take_switch()
+                self._previous_text = ""  # never back and forth between two failing ones
+                with self._lock:
+                    self._switch_failed = (f"{failed} failed while reading it: {why}; back "
+                                           f"on {self.source_description}")
+                log.warning("%s: back on %s", self.name, self.source_description)
+                return True
+        self.error = f"{failed} failed while reading it: {why}"
+        return False
+
     def _open_when_there(self) -> bool:
         """Retry opening a live source that was down at start, with the reconnect
         backoff, until it opens (True) or the camera stops (False). A source switch
-        asked for meanwhile (dashboard, MQTT) is taken at once."""
+        asked for meanwhile (dashboard, MQTT) is taken at once: ``switching`` until its
+        first try is over; a failed try is the switch's error (and it is retried)."""
         delay = self.cfg.source.reconnect_initial_s
         while not self._stop.is_set():
             self._sampler_stats.beat = time.monotonic()
             with self._lock:
                 nxt, self._switch_to = self._switch_to, None
+                if nxt is not None:
+                    self._opening = nxt
             if nxt is not None:
-                self.source_text = nxt
+                self._source_text = nxt
                 self.spec = parse_source(nxt)
                 self.source_description = self.spec.describe()
                 self.decider.flush()
@@ -400,13 +474,23 @@ class CameraPipeline:
             if self._stop.is_set():
                 return False
             try:
-                self.source = self.open_source(self.source_text)
-            except SourceError as exc:
-                self._waiting = str(exc)
+                self.source = self.open_source(self._source_text)
+            except Exception as exc:  # any error of the opening: not there yet
+                self._waiting = _one_line(exc)
+                with self._lock:
+                    tried, self._opening = self._opening, None
+                    if tried is not None:
+                        self._switch_failed = (f"cannot switch to {redact_source(tried)}: "
+                                               f"{self._waiting}; retrying")
+                if tried is not None:
+                    log.error("%s: %s", self.name, self._switch_failed)
                 delay = min(delay * 2, self.cfg.source.reconnect_max_s)
                 continue
             log.warning("%s is there now: monitoring", self.source_description)
             self._waiting = ""
+            with self._lock:
+                self._opening = None
+                self._switch_failed = ""
             return True
         return False
 
@@ -504,3 +588,10 @@ class CameraPipeline:
             decision_ms=round(st.decision_ms, 1),
             untrained_model=self.runner.untrained,
         )
+
+
+def _one_line(exc: BaseException) -> str:
+    """``exc`` in one line, credentials masked: a ``SourceError``'s own message (it says
+    what to do), else the exception's class and message."""
+    text = str(exc) if isinstance(exc, SourceError) else f"{exc.__class__.__name__}: {exc}"
+    return redact_source(" ".join(text.split()))

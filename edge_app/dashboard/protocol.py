@@ -7,7 +7,8 @@ and MediaPipe) and tests can drive it with a stand-in.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol, cast
 
 from edge_app.store import EventStore
@@ -57,7 +58,10 @@ class CameraInfo:
     ``name``: its id (what ``Event.camera``, ``WindowResult.camera``, ``FramePreview.camera``
     and ``PipelineStatus.camera`` carry); ``room``: where it watches ("" = not said);
     ``controls``: what the privacy, pause and source buttons change while it is selected;
-    ``source``: the text it was opened with (the source dialog's starting point).
+    ``source``: the text it was opened with; ``current``: reads the text of the source
+    it uses now (the camera's ``source_text``: a switch from MQTT shows too), or None
+    when the camera does not say (the source dialog then starts from ``source`` or the
+    last switch made on the dashboard).
     """
 
     name: str
@@ -65,6 +69,7 @@ class CameraInfo:
     source_description: str
     controls: Controls
     source: str = ""
+    current: Callable[[], str] | None = field(default=None, compare=False, repr=False)
 
     @property
     def label(self) -> str:
@@ -89,9 +94,18 @@ def cameras_of(pipeline: object, default_source: str = "") -> list[CameraInfo]:
             room=str(getattr(cam, "room", "")),
             source_description=str(getattr(pipeline, "source_description", "")),
             controls=controls_of(pipeline),
-            source=str(getattr(cam, "source_text", "") or default_source))]
+            source=str(getattr(cam, "source_text", "") or default_source),
+            current=_source_reader(cam))]
     return [CameraInfo(name=str(c.name), room=str(getattr(c, "room", "")),
                        source_description=str(getattr(c, "source_description", "")),
                        controls=controls_of(c),
-                       source=str(getattr(c, "source_text", "") or ""))
+                       source=str(getattr(c, "source_text", "") or ""),
+                       current=_source_reader(c))
             for c in cams]
+
+
+def _source_reader(camera: object) -> Callable[[], str] | None:
+    """What reads ``camera.source_text`` (the source in use) when it has one, else None."""
+    if camera is None or not hasattr(camera, "source_text"):
+        return None
+    return lambda: str(getattr(camera, "source_text", "") or "")

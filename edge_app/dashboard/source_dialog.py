@@ -7,7 +7,8 @@ hidden secrets back where the masked form is left as it was shown, with the same
 addresses (``scheme://user:***@host:port``) and the same parameter names before each
 ``***``: an unchanged source, or one with another path, still works. A secret never goes
 to an address it was not shown with: change the host or the user and the password must
-be typed again (OK stays disabled while a ``***`` of the old source is left).
+be typed again (OK stays disabled while a ``***`` of the old source is left), and so
+must it for another kind of source or an edited ``gst:`` pipeline.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
-from edge_app.sources import redact_source
+from edge_app.sources import SourceError, parse_source, redact_source
 
 __all__ = ["SourceDialog", "classify_source", "restore_secrets"]
 
@@ -59,13 +60,15 @@ def restore_secrets(text: str, source: str) -> str:
     secrets of ``source`` back in place of its ``***``, where that is safe: the same URL
     origins (scheme, user, host, port) as shown, and each ``***`` after the same label
     (``user:``, ``password=``) as one shown, in the same order (a masked parameter may be
-    left out). Otherwise ``text`` as it is (its ``***`` stay; ``SourceDialog`` asks for
-    the password)."""
+    left out), and the same kind of source (``parse_source``), never an edited ``gst:``
+    pipeline (its elements could send a secret anywhere: ``proxy=``, another element).
+    Otherwise ``text`` as it is (its ``***`` stay; ``SourceDialog`` asks for the
+    password). ``text`` left exactly as shown is ``source`` itself, whatever its kind."""
     shown = redact_source(source)
     if text == shown:
         return source
     secrets = _secrets(source)
-    if not secrets or MASK not in text:
+    if not secrets or MASK not in text or not _same_kind(text, source):
         return text
     if _ORIGIN.findall(text) != _ORIGIN.findall(shown):
         return text  # another host or user: the password is not sent there
@@ -81,6 +84,15 @@ def restore_secrets(text: str, source: str) -> str:
         out += secrets[j] + rest
         j += 1
     return out
+
+
+def _same_kind(text: str, source: str) -> bool:
+    """``text`` and ``source`` are the same kind of source, and not GStreamer pipelines."""
+    try:
+        kind = parse_source(text).kind
+        return kind == parse_source(source).kind and kind != "gstreamer"
+    except SourceError:
+        return False
 
 
 def _label(before: str) -> str | None:

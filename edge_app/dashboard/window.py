@@ -474,8 +474,16 @@ class DashboardWindow(QMainWindow):
 
     @property
     def current_uri(self) -> str:
-        """The selected camera's source, as the source dialog starts from it."""
-        return self.slot.uri
+        """The selected camera's source, as the source dialog starts from it: the one the
+        camera uses now (a switch from MQTT or a refused one shows as it is), else the
+        last one chosen here."""
+        slot = self.slot
+        read = slot.info.current
+        if read is not None:
+            now = str(self._safe(read, "") or "")
+            if now:
+                return now
+        return slot.uri
 
     def _slot_of(self, camera: str) -> CameraSlot | None:
         """Where a message tagged ``camera`` goes: with one camera, always to it."""

@@ -34,12 +34,14 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
+from urllib.parse import unquote
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.client import ConnectFlags, DisconnectFlags, MQTTMessage
@@ -116,7 +118,8 @@ def shown_source(text: str) -> str:
 def check_source_command(payload: bytes) -> tuple[str, str]:
     """``(source text, "")`` for a usable source command, or ``("", why not)``: empty, too
     long, not UTF-8, control characters, a ``gst:`` pipeline (refused over MQTT: its
-    elements can read and write any file), or text that names no source."""
+    elements can read and write any file), a URL that asks the app to listen (it would
+    open a port on the device: ``asks_to_listen``), or text that names no source."""
     if len(payload) > 4 * MAX_SOURCE_CHARS:
         return "", f"too long ({len(payload)} bytes; at most {MAX_SOURCE_CHARS} characters)"
     try:
@@ -137,7 +140,38 @@ def check_source_command(payload: bytes) -> tuple[str, str]:
     if spec.kind == "gstreamer":
         return "", ("gst: pipelines are not accepted over MQTT (GStreamer elements can read "
                     "and write any file); set it in the config or on the dashboard")
+    if spec.kind == "stream" and asks_to_listen(text):
+        return "", ("a URL that asks the app to listen (a listen option: it would open a "
+                    "port on this device) is not accepted over MQTT; give the camera's "
+                    "address, or set it in the config or on the dashboard")
     return text, ""
+
+
+# an option of a stream URL: after "?", "&", ";" or a blank (ffmpeg's and librtmp's)
+_URL_OPTION = re.compile(r"[?&;\s](?P<key>[^=&;?#\s]*)(?:=(?P<value>[^&;?#\s]*))?")
+
+
+def asks_to_listen(text: str) -> bool:
+    """``text`` asks ffmpeg to listen for a connection instead of connecting to a camera:
+    an option named ``listen`` (``?listen``, ``listen=1``, ``rtmp_listen=1``,
+    ``listen_timeout=``) or set to it (``rtsp_flags=listen``), percent-encoded or not.
+    ffmpeg's tcp, udp, http and rtmp listen modes open a port on the device."""
+    for m in _URL_OPTION.finditer(unquote(text)):
+        key, value = m.group("key").lower(), (m.group("value") or "").lower()
+        if "listen" in key or "listen" in re.split(r"[+|,]", value):
+            return True
+    return False
+
+
+def _shown_payload(payload: bytes) -> str:
+    """A refused source command as the log and ``source/error`` may show it: masked
+    first (``redact_source``), then cut; never the text of one too long or not on one
+    line (what masks a password could miss its end there)."""
+    text = payload.decode("utf-8", "replace").strip()
+    if len(payload) > 4 * MAX_SOURCE_CHARS or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return f"a source command of {len(payload)} bytes"
+    shown = shown_source(text)
+    return repr(shown if len(shown) <= 80 else shown[:79] + "\u2026")
 
 
 class CameraSwitches(Protocol):
@@ -688,10 +722,10 @@ class MqttSink(SinkBase):
                     self._commands.append((watch, "source", text))
                     self._kick_locked()
                 return
-        shown = shown_source(payload[:200].decode("utf-8", "replace"))
-        log.warning("MQTT: refused the source command %r on %s: %s; the camera stays on %s",
-                    shown[:80], topic, why, shown_source(_source_text(watch.source)))
-        self._source_outcome(watch, f"refused {shown[:80]!r}: {why}")
+        shown = _shown_payload(payload)  # masked, then cut: never a password's start
+        log.warning("MQTT: refused the source command %s on %s: %s; the camera stays on %s",
+                    shown, topic, why, shown_source(_source_text(watch.source)))
+        self._source_outcome(watch, f"refused {shown}: {why}")
 
     def _source_outcome(self, watch: _Watch, error: str) -> None:
         """Publish the outcome of a source command (``error`` "" = it worked) and the

@@ -9,6 +9,7 @@ dashboard's and MQTT's do.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -158,6 +159,122 @@ def test_a_switch_to_a_source_that_cannot_open_keeps_the_current_one(
         assert app.source_description.endswith(DEMO_VIDEO.name)
     finally:
         app.stop()
+
+
+def _malformed_replay(path: Path, *, good_first_s: float = 0.0) -> Path:
+    """A keypoint file with an annotation whose ``fps`` is not a number ("n/a"): after
+    ``good_first_s`` seconds of a good one when given (then the bad one is found only
+    while the frames are read, unless the keypoint source checks every annotation when
+    it opens)."""
+    import pickle
+
+    bad = {"keypoint": np.zeros((1, 30, 17, 2), np.float32),
+           "keypoint_score": np.ones((1, 30, 17), np.float32), "fps": "n/a",
+           "img_shape": (480, 640), "total_frames": 30}
+    annos = [bad]
+    if good_first_s:
+        good = pickle.loads(_replay_file(path, good_first_s).read_bytes())["annotations"][0]
+        annos = [good, bad]
+    path.write_bytes(pickle.dumps({"split": {}, "annotations": annos}))
+    return path
+
+
+def _error_lines(caplog: pytest.LogCaptureFixture, part: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.ERROR and part in r.getMessage()]
+
+
+def test_a_switch_to_a_malformed_keypoint_file_keeps_the_current_source(
+        random_model: Path, data_dir: Path, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A keypoint file whose opening fails with something else than ``SourceError`` (a
+    ValueError of its ``fps``), as MQTT or the dashboard may name one: the switch fails
+    like any other (one error line naming it, no traceback), the demo goes on."""
+    caplog.set_level(logging.INFO)
+    bad = _malformed_replay(tmp_path / "bad-fps.pkl")
+    app = EdgeApp(load_config(), source=str(DEMO_VIDEO), model_path=random_model,
+                  realtime=True)
+    rec = _Record()
+    app.add_sink(rec)
+    app.start()
+    cam = app.camera
+    try:
+        assert _wait(lambda: len(rec.windows) >= 1, 30)
+        app.controls.switch_source(str(bad))
+        assert _wait(lambda: "cannot switch" in app.status().problem, 10), app.status()
+        assert not cam.switching
+        assert bad.name in cam.switch_error and bad.name in app.status().problem
+        n = len(rec.windows)
+        assert _wait(lambda: len(rec.windows) > n, 15)  # still watching the demo
+        assert app.source_description.endswith(DEMO_VIDEO.name)
+        assert cam.source_text == str(DEMO_VIDEO)
+        assert not app.finished.is_set() and app.error is None
+        # the camera takes switches as before
+        app.controls.switch_source(str(_replay_file(tmp_path / "good.pkl")))
+        assert _wait(lambda: app.source_description == "good.pkl", 10)
+        assert cam.switch_error == ""
+    finally:
+        app.stop()
+    assert app.error is None
+    lines = _error_lines(caplog, bad.name)
+    assert len(lines) == 1 and lines[0].exc_info is None, [r.getMessage() for r in lines]
+    assert "Traceback" not in caplog.text
+
+
+def test_a_source_that_fails_while_read_after_a_switch_is_left_for_the_one_before(
+        random_model: Path, data_dir: Path, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A keypoint file that opens but fails while its frames are read (its second
+    annotation's ``fps`` is "n/a"): it ends there, with one clear error line naming it,
+    and the camera goes back to the demo instead of stopping. (A keypoint source that
+    checks every annotation when it opens refuses the switch instead: the camera stays
+    on the demo all along; either way it keeps watching and says why.)"""
+    caplog.set_level(logging.INFO)
+    bad = _malformed_replay(tmp_path / "fails-later.pkl", good_first_s=3.0)
+    app = EdgeApp(load_config(), source=str(DEMO_VIDEO), model_path=random_model,
+                  realtime=True)
+    rec = _Record()
+    app.add_sink(rec)
+    app.start()
+    try:
+        assert _wait(lambda: len(rec.windows) >= 1, 30)
+        app.controls.switch_source(str(bad))
+        assert _wait(lambda: bad.name in app.status().problem, 15), app.status()
+        n = len(rec.windows_of(DEMO_VIDEO.name))
+        assert _wait(lambda: len(rec.windows_of(DEMO_VIDEO.name)) > n, 20), app.status()
+        assert app.source_description.endswith(DEMO_VIDEO.name)
+        assert app.camera.source_text == str(DEMO_VIDEO)
+        assert not app.finished.is_set() and app.error is None
+    finally:
+        app.stop()
+    assert app.error is None
+    lines = _error_lines(caplog, bad.name)
+    assert len(lines) == 1 and lines[0].exc_info is None, [r.getMessage() for r in lines]
+    assert "ValueError" in lines[0].getMessage() or "fps" in lines[0].getMessage()
+    assert "Traceback" not in caplog.text
+
+
+def test_a_source_that_fails_while_read_with_none_before_ends_on_a_clear_error(
+        random_model: Path, data_dir: Path, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The same file as the app's only source: the camera ends (its source did), on one
+    clear error naming the file, no traceback (or the file is refused at start)."""
+    from edge_app.sources import SourceError
+
+    caplog.set_level(logging.INFO)
+    bad = _malformed_replay(tmp_path / "fails-later.pkl", good_first_s=3.0)
+    app = EdgeApp(load_config(), source=str(bad), model_path=random_model, realtime=False)
+    try:
+        app.start()
+    except SourceError as exc:  # a keypoint source that checks every annotation
+        assert bad.name in str(exc)
+        return
+    try:
+        assert app.wait(60)
+    finally:
+        app.stop()
+    assert app.error is not None and bad.name in app.error, app.error
+    assert "Traceback" not in caplog.text
+    assert len(_error_lines(caplog, "failed while reading")) == 1
 
 
 def _two_camera_config(tmp_path: Path) -> Path:

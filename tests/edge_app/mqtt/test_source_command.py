@@ -363,3 +363,124 @@ def test_switching_one_of_two_cameras_of_a_real_app_over_mqtt(
     assert lst.payloads(_state(LIVING)) == [str(DEMO_VIDEO)]
     assert not _leaks(lst)
     assert SECRET not in caplog.text
+
+
+# ---------------------------------------------------------------- listen, masking
+@pytest.mark.parametrize("payload", [
+    b"tcp://0.0.0.0:9000?listen",
+    b"tcp://0.0.0.0:9000?listen=1",
+    b"tcp://0.0.0.0:9000?timeout=5000000&listen=1",
+    b"udp://0.0.0.0:1234?listen=1",
+    b"http://0.0.0.0:8080/feed.mjpg?listen=1",
+    b"http://0.0.0.0:8080/feed.mjpg?LISTEN=2",
+    b"rtmp://0.0.0.0:1935/live/s?listen",
+    b"rtmp://0.0.0.0/live/s rtmp_listen=1",
+    b"rtsp://0.0.0.0:8554/s?rtsp_flags=listen",
+    b"tcp://0.0.0.0:9000?%6Cisten=1",  # percent-encoded
+])
+def test_urls_that_ask_the_app_to_listen_are_refused(payload: bytes) -> None:
+    text, problem = check_source_command(payload)
+    assert text == "" and "listen" in problem and "port on this device" in problem
+
+
+@pytest.mark.parametrize("payload", [
+    b"rtsp://cam.local/listening-room", b"http://cam/listen/video.mjpg",
+    b"http://cam/x.mjpg?mode=listener", b"tcp://cam.local:9000"])
+def test_stream_urls_that_do_not_listen_pass(payload: bytes) -> None:
+    assert check_source_command(payload) == (payload.decode(), "")
+
+
+def test_a_refused_command_is_masked_before_it_is_cut(
+        broker: Broker, make_sink: MakeSink, make_listener: MakeListener,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A refused command with a password whose "@" comes late (after 200 bytes): what
+    the retained ``source/error`` and the log show is masked, then cut, never the
+    password's start; a URL that asks the app to listen is refused with its reason."""
+    caplog.set_level(logging.DEBUG)
+    bed = SwitchingCamera(BED, "Bedroom", "/srv/bedroom.mp4")
+    lst = make_listener(broker, _state(BED), _error(BED), f"{BASE}/availability")
+    make_sink(make_config(broker), controls=FakeCameras(SwitchingCamera(LIVING), bed))
+    assert wait_online(lst, BASE)
+    assert lst.wait_payload(_error(BED), "none")
+    late = SECRET + "-" + "p" * 190  # the "@" after it comes after byte 200
+    bad = [(f"gst:rtspsrc location=rtsp://admin:{late}@cam.local/s ! appsink", "gst:"),
+           (f"rtsp://admin:{late}@cam.local/s?rtsp_flags=listen", "port on this device"),
+           (f"tcp://admin:{late}@0.0.0.0:9000?listen", "port on this device"),
+           (f"rtsp://admin:{late}@cam.local/{'s' * 300}", "too long"),
+           ("tcp://0.0.0.0:9000?listen=1", "port on this device")]
+    for i, (payload, why) in enumerate(bad):
+        assert "@" not in payload or payload.index("@") > 200
+        lst.client.publish(f"{BASE}/{BED}/source/set", payload, qos=1)
+        assert lst.wait(lambda s, n=i + 2: len(s.payloads(_error(BED))) == n)  # type: ignore[misc]
+        error = lst.payloads(_error(BED))[-1]
+        assert why in error and SECRET not in error, error
+        assert "admin:***@" in error or "admin" not in payload, error
+    assert bed.calls == []
+    assert not _leaks(lst)
+    assert SECRET not in caplog.text
+    # masked first: a cut password is never what is shown
+    assert all(SECRET[:4] not in e for e in lst.payloads(_error(BED)))
+
+
+# ---------------------------------------------------------------- a camera down at start
+def test_a_switch_while_the_camera_is_down_at_start_is_answered_with_its_error(
+        broker: Broker, make_listener: MakeListener, random_model: Path, data_dir: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A real one-camera ``EdgeApp`` whose camera is not there at start (it waits for
+    it). A command to another camera that is not there either: ``switching`` until its
+    first try is over, then ``source/error`` says why (never ``none``, never the
+    password) while the camera keeps trying it; a command to a camera that is there:
+    ``none``, and windows come."""
+    from edge_app.app import EdgeApp
+    from tests.edge_app.test_app import _Record
+    from tests.faults.helpers import MjpegCamera, demo_frames
+
+    caplog.set_level(logging.INFO)
+    cfg = load_config(overrides=[
+        "source.wait_at_start=true", "source.reconnect_initial_s=0.2",
+        "source.reconnect_max_s=1.0", "mqtt.enabled=true", f"mqtt.host={HOST}",
+        f"mqtt.port={broker.port}", "mqtt.reconnect_min_s=1", "mqtt.reconnect_max_s=1",
+        "mqtt.flush_timeout_s=3.0", "mqtt.state_interval_s=0.0",
+        "mqtt.diagnostics_interval_s=0.5", "mqtt.keepalive_s=10"])
+    down = f"http://{HOST}:{free_port()}/video.mjpg"
+    error_topic, state_topic = f"{BASE}/source/error", f"{BASE}/source/state"
+    lst = make_listener(broker, error_topic, state_topic, f"{BASE}/availability")
+    app = EdgeApp(cfg, source=down, model_path=random_model, realtime=True)
+    rec = _Record()
+    app.add_sink(rec)
+    sink = MqttSink(cfg, app.store, app, model_name=app.model_name,
+                    class_names=app.class_names, sw_version="0.1.0-test")
+    app.add_sink(sink)
+    sink.start()
+    camera = MjpegCamera(demo_frames(), fps=15.0)
+    try:
+        app.start()
+        cam = app.camera
+        assert wait_online(lst, BASE)
+        assert lst.wait_payload(error_topic, "none")
+        assert "waiting for the camera" in cam.problem()
+        also_down = f"rtsp://admin:{SECRET}@{HOST}:{free_port()}/stream"
+        lst.client.publish(f"{BASE}/source/set", also_down, qos=1)
+        assert lst.wait(lambda s: len(s.payloads(error_topic)) >= 2, 15)
+        error = lst.payloads(error_topic)[-1]
+        assert error != "none" and "admin:***@" in error and "cannot switch" in error, error
+        assert lst.payloads(error_topic) == ["none", error]
+        assert not cam.switching and SECRET not in cam.switch_error
+        assert cam.source_text == also_down  # the camera waits for the new one now
+        assert lst.wait(lambda s: s.payloads(state_topic)[-1:] == [redact_source(also_down)])
+        assert "waiting for the camera" in cam.problem()
+        assert not app.finished.is_set() and app.error is None
+        # a camera that is there: taken, "none", and it is watched
+        lst.client.publish(f"{BASE}/source/set", camera.url, qos=1)
+        assert lst.wait(lambda s: s.payloads(error_topic)[-1:] == ["none"]
+                        and len(s.payloads(error_topic)) == 3, 15), lst.payloads(error_topic)
+        assert wait_for(lambda: len(rec.windows) > 0, 30), cam.problem()
+        assert cam.source_text == camera.url and cam.switch_error == ""
+        assert cam.problem() == ""
+    finally:
+        app.stop()
+        camera.close()
+        sink.close()
+    assert app.error is None
+    assert not _leaks(lst)
+    assert SECRET not in caplog.text
