@@ -294,23 +294,35 @@ class KeypointReplaySource(Source):
         self.annotations: list[dict[str, Any]] = annos
         self.realtime = realtime
         self._stop = stop or threading.Event()
-        self.fps = _replay_fps(path, annos[0].get("fps", 30.0))
-        self.size = _replay_size(path, annos[0].get("img_shape", (1080, 1920)))
+        # every annotation's clock and picture size checked now: a bad one later in the
+        # file is a clear error at open, not a failure in the middle of the replay
+        self._timing: list[tuple[float, tuple[int, int]] | None] = []
+        default_shape: Any = (1080, 1920)
+        for i, a in enumerate(annos):
+            if not isinstance(a, dict):
+                self._timing.append(None)
+                continue
+            where = f"{path}" if not self._timing else (
+                f"{path} (annotation {i + 1}, {a.get('frame_dir', '?')})")
+            fps = _replay_fps(where, a.get("fps", 30.0))
+            w, h = _replay_size(where, a.get("img_shape", default_shape))
+            default_shape = (h, w)  # an annotation without img_shape: the first one's
+            self._timing.append((fps, (w, h)))
+        self.fps, self.size = next(t for t in self._timing if t is not None)
 
     def frames(self) -> Iterator[SourceFrame]:
         start_wall = time.monotonic()
         t0 = 0.0
         index = 0
-        for anno in self.annotations:
-            arrays = _replay_arrays(anno)
-            if arrays is None:
+        for anno, timing in zip(self.annotations, self._timing, strict=True):
+            arrays = _replay_arrays(anno) if timing is not None else None
+            if arrays is None or timing is None:
                 log.warning("skipping annotation %s: keypoint shape %s is not (M,T,17,2) or "
                             "(M,T,17,3)", anno.get("frame_dir"),
                             np.asarray(anno.get("keypoint", ()), dtype=object).shape)
                 continue
             kp, scores = arrays
-            fps = float(anno.get("fps", 30.0))
-            h, w = anno.get("img_shape", (self.size[1], self.size[0]))
+            fps, (w, h) = timing
             for t_idx in range(kp.shape[1]):
                 if self._stop.is_set():
                     return
@@ -319,31 +331,31 @@ class KeypointReplaySource(Source):
                     delay = start_wall + t - time.monotonic()
                     if delay > 0:
                         self._stop.wait(delay)
-                yield SourceFrame(None, t, index, (int(w), int(h)), kp[:, t_idx], scores[:, t_idx])
+                yield SourceFrame(None, t, index, (w, h), kp[:, t_idx], scores[:, t_idx])
                 index += 1
             t0 += kp.shape[1] / fps
 
 
-def _replay_fps(path: Path, value: Any) -> float:
+def _replay_fps(where: str, value: Any) -> float:
     """A PYSKL annotation's ``fps``: a positive, finite number, else ``SourceError``."""
     try:
         fps = float(value)
     except (TypeError, ValueError):
         fps = float("nan")
     if not (np.isfinite(fps) and 0 < fps <= 1000):
-        raise SourceError(f"keypoint file {path}: fps {value!r} is not a frame rate (a "
+        raise SourceError(f"keypoint file {where}: fps {value!r} is not a frame rate (a "
                           "positive number of frames per second, e.g. 30)")
     return fps
 
 
-def _replay_size(path: Path, value: Any) -> tuple[int, int]:
+def _replay_size(where: str, value: Any) -> tuple[int, int]:
     """A PYSKL annotation's ``img_shape`` (height, width) as ``(width, height)``."""
     try:
         h, w = (int(v) for v in value)
     except (TypeError, ValueError):
         h = w = 0
     if not (0 < h <= 100_000 and 0 < w <= 100_000):
-        raise SourceError(f"keypoint file {path}: img_shape {value!r} is not an image's "
+        raise SourceError(f"keypoint file {where}: img_shape {value!r} is not an image's "
                           "(height, width) in pixels, e.g. (1080, 1920)")
     return w, h
 

@@ -122,6 +122,21 @@ def test_keypoint_replay_with_a_bad_field_is_a_clear_error(
         open_source(str(path), realtime=False)
 
 
+def test_a_bad_annotation_later_in_the_file_is_refused_at_open(tmp_path: Path) -> None:
+    good = {"frame_dir": "a", "keypoint": np.zeros((1, 3, 17, 2), np.float32),
+            "img_shape": (240, 320), "fps": 10}
+    path = tmp_path / "later.pkl"
+    path.write_bytes(pickle.dumps({"annotations": [good, {**good, "frame_dir": "b",
+                                                          "fps": -5}]}))
+    with pytest.raises(SourceError, match=r"later\.pkl \(annotation 2, b\): fps -5"):
+        open_source(str(path), realtime=False)
+    # an annotation without img_shape takes the first one's size
+    path.write_bytes(pickle.dumps({"annotations": [good, {
+        "frame_dir": "c", "keypoint": np.zeros((1, 2, 17, 2), np.float32), "fps": 10}]}))
+    frames = list(open_source(str(path), realtime=False).frames())
+    assert [f.size for f in frames] == [(320, 240)] * 5
+
+
 @pytest.mark.parametrize(("text", "shown"), [
     ("rtsp://admin:my secret@cam/x", "rtsp://admin:***@cam/x"),  # a blank in the password
     ("rtsp://admin:secret\n@cam/x", "rtsp://admin:***@cam/x"),
