@@ -365,6 +365,15 @@ def _replay_cached(source: str, s: Settings, pose_key: str | None,
     return res
 
 
+def _pose_key_settings(pose: Any) -> dict[str, Any]:
+    """The pose settings a clip's cached keypoints depend on. ``zoom.search_grid`` at its
+    default (3) is left out, so caches made before the setting existed stay valid."""
+    settings: dict[str, Any] = pose.model_dump()
+    if settings.get("zoom", {}).get("search_grid") == 3:
+        settings["zoom"] = {k: v for k, v in settings["zoom"].items() if k != "search_grid"}
+    return settings
+
+
 def section_dev(s: Settings) -> list[ClipOutcome] | str:
     folder = s.data / DEV_DIR
     manifest = folder / "manifest.json"
@@ -384,7 +393,7 @@ def section_dev(s: Settings) -> list[ClipOutcome] | str:
         group = (GROUP_FALLS if entry["kind"] == "fall" else
                  GROUP_FLOOR if name in FLOOR_ON_PURPOSE else GROUP_ADL)
         pose_key = "pose-" + _digest(entry.get("sha256") or file_sha256(path), s.hold_before,
-                                     s.hold_after, cfg.pose.model_dump(),
+                                     s.hold_after, _pose_key_settings(cfg.pose),
                                      cfg.window.sample_rate_hz, str(s.model.name),
                                      *([s.distant, HeldVideoSource.MAX_CANVAS]
                                        if s.distant < 1.0 else []))

@@ -90,7 +90,9 @@ class ZoomConfig(_Section):
     keep_s: float = Field(2.0, ge=0, le=30, description="look where the person was last "
                           "seen for this long (s)")
     search_every: int = Field(3, ge=0, le=100, description="with nobody seen, look at one "
-                              "of 9 half-size tiles every this many pose calls (0: never)")
+                              "search tile every this many pose calls (0: never)")
+    search_grid: int = Field(3, ge=2, le=8, description="search tiles per side, overlapping "
+                             "by half: 3 = nine half-size tiles, 5 = 25 third-size tiles")
     side: int = Field(256, ge=96, le=1024, description="the region is resized to this "
                       "longer side (pixels)")
 

@@ -149,7 +149,8 @@ class PoseTracker:
                    min_presence_confidence=cfg.min_presence_confidence,
                    min_tracking_confidence=cfg.min_tracking_confidence,
                    max_side=cfg.max_side if max_side is None else max_side,
-                   zoom=ZoomPlanner(z.min_height, z.margin, z.keep_s, z.search_every)
+                   zoom=ZoomPlanner(z.min_height, z.margin, z.keep_s, z.search_every,
+                                    search_grid=z.search_grid)
                    if z.enabled else None, zoom_side=z.side)
 
     def process(self, frame_rgb: npt.NDArray[np.uint8], timestamp_s: float) -> PoseResult:

@@ -11,8 +11,10 @@ this module for a region of the frame to run the pose model on again, enlarged:
   camera who crouches, bends or lies down is not "small"; someone far away is);
 - around where they were last seen, for ``keep_s``, when the frame shows nobody (the
   detector lost them, as it often does when someone small goes down);
-- otherwise, one tile of a 3x3 grid of half-size tiles in turn, every ``search_every``
-  calls, until someone is found (a small person walking in).
+- otherwise, one tile of a grid of overlapping tiles in turn (``search_grid`` x
+  ``search_grid``, each ``2 / (search_grid + 1)`` of the frame: 3x3 half-size tiles by
+  default), every ``search_every`` calls, until someone is found (a small person walking
+  in).
 
 Pure geometry, no MediaPipe: regions are ``(x0, y0, x1, y1)`` pixels of the frame.
 """
@@ -55,6 +57,8 @@ class ZoomPlanner:
         keep_s: how long after the person was last seen to look where they were.
         search_every: with nobody seen or remembered, look at one tile every this many
             calls (0: never search).
+        search_grid: tiles per side of the search grid (3: nine half-size tiles; 5:
+            25 third-size tiles, people three times as large to the pose model).
     """
 
     min_height: float = 0.3
@@ -62,6 +66,7 @@ class ZoomPlanner:
     keep_s: float = 2.0
     search_every: int = 3
     size_memory_s: float = 5.0
+    search_grid: int = 3
 
     def __post_init__(self) -> None:
         self._last_box: tuple[float, float, float, float] | None = None
@@ -103,11 +108,14 @@ class ZoomPlanner:
         return x0, y0, x1, y1
 
     def tile(self, index: int, size: tuple[int, int]) -> Region:
-        """Tile ``index`` (0-8) of the 3x3 grid of half-size tiles overlapping by half."""
+        """Tile ``index`` of the ``search_grid`` x ``search_grid`` grid of tiles
+        overlapping by half (3: half-size tiles)."""
+        n = max(1, self.search_grid)
         w, h = size
-        tw, th = w // 2, h // 2
-        i, j = index % 3, index // 3
-        x0, y0 = i * (w - tw) // 2, j * (h - th) // 2
+        tw, th = 2 * w // (n + 1), 2 * h // (n + 1)
+        i, j = index % n, (index // n) % n
+        x0 = i * (w - tw) // (n - 1) if n > 1 else 0
+        y0 = j * (h - th) // (n - 1) if n > 1 else 0
         return x0, y0, x0 + tw, y0 + th
 
     def plan(self, found: tuple[float, float, float, float] | None, size: tuple[int, int],
@@ -123,5 +131,5 @@ class ZoomPlanner:
         if self.search_every <= 0 or self._calls % self.search_every:
             return None
         region = self.tile(self._tile, size)
-        self._tile = (self._tile + 1) % 9
+        self._tile = (self._tile + 1) % (max(1, self.search_grid) ** 2)
         return region

@@ -53,6 +53,23 @@ def test_a_lost_person_is_looked_for_where_last_seen_for_keep_s_then_by_tiles() 
     assert cover.all()
 
 
+def test_a_finer_search_grid_has_smaller_tiles_that_still_cover_the_frame() -> None:
+    """search_grid 5: 25 third-size tiles overlapping by half (a far person three times as
+    large to the pose model), each visited once per round."""
+    z = ZoomPlanner(search_every=1, search_grid=5)
+    w, h = 1280, 720
+    got = [z.plan(None, (w, h), float(i)) for i in range(50)]
+    assert all(t is not None for t in got)
+    first, second = got[:25], got[25:]
+    assert len(set(first)) == 25 and first == second  # every tile once, then again
+    cover = np.zeros((h, w), bool)
+    for x0, y0, x1, y1 in first:  # type: ignore[misc]
+        assert (x1 - x0, y1 - y0) == (2 * w // 6, 2 * h // 6)
+        assert 0 <= x0 and x1 <= w and 0 <= y0 and y1 <= h
+        cover[y0:y1, x0:x1] = True
+    assert cover.all()
+
+
 def test_no_search_when_disabled_and_reset_forgets() -> None:
     z = ZoomPlanner(search_every=0)
     assert all(z.plan(None, SIZE, float(i)) is None for i in range(10))
