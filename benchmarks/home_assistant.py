@@ -657,17 +657,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     monitor = Monitor(port)
     results: dict[str, Any] = {"date": dt.date.today().isoformat(), "ha": ha.version()}
     try:
-        monitor.start()
-        t0 = time.time()
-        ha.start(work / "hass.out")
-        ha.wait_http(240)
-        if monitor.wait_for(t0, "homeassistant/status", "online", 120) is None:
-            raise SystemExit("Home Assistant's MQTT integration did not come online (no "
-                             f"birth message in 120 s); see {ha.log}")
-        if "Activating recovery mode" in ha.log.read_text(errors="replace"):
-            raise SystemExit("Home Assistant started in recovery mode (is "
-                             f"home-assistant-frontend installed?); see {ha.log}")
-        ha.onboard()
+        start_stack(args, work, monitor, ha)
         print(f"{results['ha']}: up; broker 127.0.0.1:{port}; work dir {work}", flush=True)
 
         # (a) entities -------------------------------------------------------------
