@@ -12,8 +12,12 @@ BUILD step can be checked):
 - resolves only the names a PYSKL file needs, each to a checked stand-in: dtypes and
   arrays of plain kinds only (bool, integers, floats, complex, fixed-width strings;
   never objects, records or sub-arrays);
-- lets BUILD restore a dtype only with the state numpy itself writes for it, and an
-  array only from raw bytes of a plain dtype;
+- lets BUILD restore a dtype only with the state numpy itself writes for it, and fill an
+  array once, only one it just reconstructed, only from raw bytes of a plain dtype (a
+  second fill frees memory a view may still point into);
+- refuses out-of-band buffers (protocol 5's NEXT_BUFFER / READONLY_BUFFER: a plain file
+  never has them), and items set or appended to anything but a dict, list or set;
+- checks the result: plain data only, no dtype, view, function or stand-in left in it;
 - refuses everything else with ``UnsafePickleError`` naming what the file asked for.
 """
 
@@ -62,7 +66,7 @@ def _dtype(descr: Any, align: Any = False, copy: Any = False) -> np.dtype[Any]:
 
 
 def _reconstruct(cls: Any, shape: Any, dtype_char: Any) -> np.ndarray[Any, Any]:
-    if cls is not _NDARRAY or not isinstance(dtype_char, bytes) or len(dtype_char) > 8:
+    if cls is not _NDARRAY or dtype_char != b"b":  # all numpy itself writes
         raise UnsafePickleError("it reconstructs something other than a plain numpy array")
     return _RECONSTRUCT(np.ndarray, (0,), dtype_char)
 
@@ -76,11 +80,11 @@ def _scalar(dtype: Any, data: Any = None) -> Any:
 
 def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray[Any, Any]:
     dt = _plain(dtype)
-    if not isinstance(buf, (bytes, bytearray, memoryview, pickle.PickleBuffer)):
+    if type(buf) not in (bytes, bytearray):  # never a view of another object's memory
         raise UnsafePickleError("it builds an array from something other than bytes")
     if order not in ("C", "F"):
         raise UnsafePickleError(f"it asks for array order {order!r}")
-    return np.frombuffer(memoryview(buf), dtype=dt).reshape(shape, order=order)
+    return np.frombuffer(buf, dtype=dt).reshape(shape, order=order)
 
 
 def _encode(text: Any, encoding: Any = "utf-8") -> bytes:
@@ -106,7 +110,19 @@ _NAMES: dict[tuple[str, str], Any] = {
 }
 
 
+_MAPPINGS = (dict, collections.OrderedDict)
+# what a loaded keypoint file may hold (numpy arrays and scalars of plain dtypes besides)
+_PLAIN_TYPES = (dict, collections.OrderedDict, list, tuple, set, frozenset, str, bytes,
+                bytearray, int, float, complex, bool, type(None), slice)
+
+
 class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
+    def __init__(self, f: BinaryIO) -> None:
+        super().__init__(f)
+        # arrays _reconstruct made and BUILD has not filled yet (BUILD fills each once:
+        # a second BUILD would free memory other objects still point into)
+        self._unfilled: dict[int, np.ndarray[Any, Any]] = {}
+
     def find_class(self, module: str, name: str) -> Any:
         found = _NAMES.get((module, name))
         if found is None:
@@ -114,7 +130,12 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
                 f"it names {module}.{name}, which a keypoint file never needs (only dicts, "
                 "lists, numbers, strings and numpy arrays are loaded: other objects could "
                 "run code)")
-        return found
+        return self._new_array if found is _reconstruct else found
+
+    def _new_array(self, cls: Any, shape: Any, dtype_char: Any) -> np.ndarray[Any, Any]:
+        arr = _reconstruct(cls, shape, dtype_char)
+        self._unfilled[id(arr)] = arr
+        return arr
 
     def persistent_load(self, pid: Any) -> Any:
         raise UnsafePickleError("it refers to objects outside the file")
@@ -126,6 +147,9 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
             if state != inst.__reduce__()[2]:
                 raise UnsafePickleError(f"it alters the inner state of dtype {inst!r}")
         elif type(inst) is np.ndarray:
+            if self._unfilled.pop(id(inst), None) is not inst:
+                raise UnsafePickleError("it sets the contents of an array twice, or of one "
+                                        "it did not reconstruct")
             # (version, shape, dtype, is_fortran, raw bytes); a list instead of bytes is
             # the object-array form
             if not (isinstance(state, tuple) and len(state) == 5
@@ -136,12 +160,77 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
             raise UnsafePickleError(f"it sets the state of a {type(inst).__name__}")
         super().load_build()  # type: ignore[misc]
 
+    def _no_buffers(self) -> None:
+        # out-of-band buffers (protocol 5): a plain file never has them, and a read-only
+        # view of an array outlives the array's next state
+        raise UnsafePickleError("it uses out-of-band buffers")
+
+    def _target(self, on_stack: Any, kinds: tuple[type, ...], what: str) -> None:
+        if type(on_stack) not in kinds:
+            raise UnsafePickleError(f"it {what} a {type(on_stack).__name__}")
+
+    def load_setitem(self) -> None:
+        self._target(self.stack[-3], _MAPPINGS, "sets items of")  # type: ignore[attr-defined]
+        super().load_setitem()  # type: ignore[misc]
+
+    def load_setitems(self) -> None:
+        self._target(self.metastack[-1][-1], _MAPPINGS,  # type: ignore[attr-defined]
+                     "sets items of")
+        super().load_setitems()  # type: ignore[misc]
+
+    def load_append(self) -> None:
+        self._target(self.stack[-2], (list,), "appends to")  # type: ignore[attr-defined]
+        super().load_append()  # type: ignore[misc]
+
+    def load_appends(self) -> None:
+        self._target(self.metastack[-1][-1], (list,), "appends to")  # type: ignore[attr-defined]
+        super().load_appends()  # type: ignore[misc]
+
+    def load_additems(self) -> None:
+        self._target(self.metastack[-1][-1], (set,), "adds items to")  # type: ignore[attr-defined]
+        super().load_additems()  # type: ignore[misc]
+
     dispatch: ClassVar[dict[int, Any]] = dict(pickle._Unpickler.dispatch)  # type: ignore[attr-defined]
     dispatch[pickle.BUILD[0]] = load_build
+    dispatch[pickle.NEXT_BUFFER[0]] = _no_buffers
+    dispatch[pickle.READONLY_BUFFER[0]] = _no_buffers
+    dispatch[pickle.SETITEM[0]] = load_setitem
+    dispatch[pickle.SETITEMS[0]] = load_setitems
+    dispatch[pickle.APPEND[0]] = load_append
+    dispatch[pickle.APPENDS[0]] = load_appends
+    dispatch[pickle.ADDITEMS[0]] = load_additems
+
+
+def _check_plain(value: Any) -> None:
+    """Every object reachable from ``value`` is plain data (no dtype, view, function or
+    class left lying in the result); iterative, so deep nesting is no recursion."""
+    todo, seen = [value], set()
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        if type(obj) is np.ndarray:
+            _plain(obj.dtype)
+            if obj.base is not None and type(obj.base) not in (bytes, bytearray, np.ndarray):
+                raise UnsafePickleError("it holds an array over another object's memory")
+        elif isinstance(obj, np.generic):
+            _plain(obj.dtype)
+        elif type(obj) not in _PLAIN_TYPES:
+            raise UnsafePickleError(f"it holds a {type(obj).__name__}")
+        elif isinstance(obj, _MAPPINGS):
+            todo.extend(obj.keys())
+            todo.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset)):
+            todo.extend(obj)
+        elif isinstance(obj, slice):
+            todo.extend((obj.start, obj.stop, obj.step))
 
 
 def load_arrays_pickle(f: BinaryIO) -> Any:
     """What the pickle in ``f`` holds, if it is only dicts, lists, tuples, sets, numbers,
     strings, bytes and numpy arrays or scalars of plain dtypes. ``UnsafePickleError``
     for anything else, ``pickle.UnpicklingError`` (and the like) for a broken file."""
-    return _ArraysOnly(f).load()
+    value = _ArraysOnly(f).load()
+    _check_plain(value)
+    return value

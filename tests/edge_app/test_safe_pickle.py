@@ -62,6 +62,33 @@ def test_the_forged_file_does_not_crash_the_app_it_is_named_to(tmp_path: Path) -
     assert "refused:" in done.stdout and "is refused" in done.stdout
 
 
+_MOD = b"numpy._core.multiarray" if hasattr(np, "_core") else b"numpy.core.multiarray"
+# an empty array as numpy pickles it (memo 0), then its state: (1, (1,), uint8, False, b"Z")
+_ARRAY = (b"c" + _MOD + b"\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01b\x87Rq\x00")
+_STATE = b"(K\x01K\x01\x85cnumpy\ndtype\nX\x02\x00\x00\x00u1\x89\x88\x87R\x89C\x01Zt"
+
+
+@pytest.mark.parametrize(("data", "why"), [
+    # a read-only view of an array whose memory a second BUILD then frees (a use after
+    # free: the view read freed memory, or crashed)
+    (b"\x80\x05C\x03abc\x98.", "out-of-band buffers"),
+    (b"\x80\x02" + _ARRAY + _STATE + b"b" + b"h\x00" + _STATE + b"b.", "twice"),
+    (b"\x80\x02" + _ARRAY + _STATE + b"bh\x00K\x00K\x05s.", "sets items of a ndarray"),
+    (b"\x80\x02cnumpy\nndarray\n.", "holds a _NdarrayClass"),  # a stand-in as data
+    (b"\x80\x02c__builtin__\nset\n.", "holds a type"),
+    (b"\x80\x02c" + _MOD + b"\n_reconstruct\ncnumpy\nndarray\nK\x00\x85C\x01O\x87R.",
+     "reconstructs something other"),  # an (empty) object array
+])
+def test_forged_opcode_streams_are_refused(data: bytes, why: str) -> None:
+    with pytest.raises(UnsafePickleError, match=why):
+        _load(data)
+
+
+def test_the_hand_made_array_loads_when_used_once() -> None:
+    arr = _load(b"\x80\x02" + _ARRAY + _STATE + b"b.")
+    assert isinstance(arr, np.ndarray) and arr.tobytes() == b"Z" and arr.dtype == np.uint8
+
+
 class _RunsCode:
     def __reduce__(self) -> tuple[object, tuple[str]]:
         return (print, ("ran code",))
