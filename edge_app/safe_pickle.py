@@ -16,14 +16,17 @@ BUILD step can be checked):
   array once, only one it just reconstructed, only from raw bytes of a plain dtype (a
   second fill frees memory a view may still point into);
 - refuses out-of-band buffers (protocol 5's NEXT_BUFFER / READONLY_BUFFER: a plain file
-  never has them), and items set or appended to anything but a dict, list or set;
+  never has them), extension codes, items set or appended to anything but a dict, list
+  or set, tuples nested more than ``MAX_TUPLE_DEPTH`` deep (hashing them recurses in C),
+  and dtypes of itemsize 0 (2**62 items in no bytes);
+- fills each array from a private copy of its bytes (numpy would otherwise write
+  through to a bytes object the file may share);
 - checks the result: plain data only, no dtype, view, function or stand-in left in it;
 - refuses everything else with ``UnsafePickleError`` naming what the file asked for.
 """
 
 from __future__ import annotations
 
-import codecs
 import collections
 import pickle
 from typing import Any, BinaryIO, ClassVar
@@ -51,8 +54,9 @@ _NDARRAY = _NdarrayClass()
 
 
 def _plain(dt: Any) -> np.dtype[Any]:
+    # itemsize 0 ("S0", "U"): an array of 2**62 empty items fits in no bytes at all
     if not isinstance(dt, np.dtype) or dt.kind not in _PLAIN_KINDS or dt.hasobject or (
-            dt.fields is not None or dt.subdtype is not None):
+            dt.fields is not None or dt.subdtype is not None or dt.itemsize == 0):
         raise UnsafePickleError(f"it holds an array of dtype {dt!r}; only plain numbers "
                                 "and strings are loaded")
     return dt
@@ -87,10 +91,15 @@ def _frombuffer(buf: Any, dtype: Any, shape: Any, order: Any) -> np.ndarray[Any,
     return np.frombuffer(buf, dtype=dt).reshape(shape, order=order)
 
 
+_LATIN1 = frozenset({"latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "l1"})
+
+
 def _encode(text: Any, encoding: Any = "utf-8") -> bytes:
-    # protocol 2 writes bytes as _codecs.encode(str, "latin1")
-    if not isinstance(text, str) or codecs.lookup(str(encoding)).name != "iso8859-1":
-        raise UnsafePickleError(f"it encodes with {encoding!r}")
+    # protocol 2 writes bytes as _codecs.encode(str, "latin1"); the name is compared, never
+    # looked up (codecs caches every name it is asked for, forever)
+    if not isinstance(text, str) or not isinstance(encoding, str) or (
+            encoding.lower() not in _LATIN1):
+        raise UnsafePickleError(f"it encodes with {str(encoding)[:40]!r}")
     return text.encode("latin1")
 
 
@@ -103,7 +112,7 @@ _NAMES: dict[tuple[str, str], Any] = {
     **{(m, "scalar"): _scalar for m in _NUMPY_MODULES},
     **{(m, "_frombuffer"): _frombuffer for m in _NUMPY_MODULES},
     ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
-    ("builtins", "slice"): slice, ("builtins", "complex"): complex,
+    ("builtins", "complex"): complex,
     ("__builtin__", "set"): set, ("__builtin__", "frozenset"): frozenset,
     ("collections", "OrderedDict"): collections.OrderedDict,
     ("_codecs", "encode"): _encode,
@@ -113,7 +122,10 @@ _NAMES: dict[tuple[str, str], Any] = {
 _MAPPINGS = (dict, collections.OrderedDict)
 # what a loaded keypoint file may hold (numpy arrays and scalars of plain dtypes besides)
 _PLAIN_TYPES = (dict, collections.OrderedDict, list, tuple, set, frozenset, str, bytes,
-                bytearray, int, float, complex, bool, type(None), slice)
+                bytearray, int, float, complex, bool, type(None))
+# tuples nested deeper than this are refused: hashing one (as a dict key or set item)
+# recurses in C without a guard, and 150,000 levels overflow the stack
+MAX_TUPLE_DEPTH = 32
 
 
 class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
@@ -122,6 +134,9 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
         # arrays _reconstruct made and BUILD has not filled yet (BUILD fills each once:
         # a second BUILD would free memory other objects still point into)
         self._unfilled: dict[int, np.ndarray[Any, Any]] = {}
+        # depth of the tuples made so far (the tuple kept alive with it, so ids stay
+        # unique): a tuple holding tuples is one deeper than the deepest of them
+        self._tuple_depth: dict[int, tuple[tuple[Any, ...], int]] = {}
 
     def find_class(self, module: str, name: str) -> Any:
         found = _NAMES.get((module, name))
@@ -156,9 +171,39 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
                     and isinstance(state[4], (bytes, bytearray))):
                 raise UnsafePickleError("it fills an array with something other than bytes")
             _plain(state[2])
+            # numpy keeps a large fill's bytes object as the array's memory, writable: a
+            # private copy, so that no other object of the file shares (or sees) it
+            self.stack[-1] = (*state[:4], bytes(bytearray(state[4])))  # type: ignore[attr-defined]
         else:
             raise UnsafePickleError(f"it sets the state of a {type(inst).__name__}")
         super().load_build()  # type: ignore[misc]
+
+    def _tuple_made(self) -> None:
+        made = self.stack[-1]  # type: ignore[attr-defined]
+        depth = 1 + max((self._tuple_depth[id(e)][1] for e in made
+                         if type(e) is tuple and id(e) in self._tuple_depth), default=0)
+        if depth > MAX_TUPLE_DEPTH:
+            raise UnsafePickleError(f"it nests tuples more than {MAX_TUPLE_DEPTH} deep")
+        self._tuple_depth[id(made)] = (made, depth)
+
+    def load_tuple(self) -> None:
+        super().load_tuple()  # type: ignore[misc]
+        self._tuple_made()
+
+    def load_tuple1(self) -> None:
+        super().load_tuple1()  # type: ignore[misc]
+        self._tuple_made()
+
+    def load_tuple2(self) -> None:
+        super().load_tuple2()  # type: ignore[misc]
+        self._tuple_made()
+
+    def load_tuple3(self) -> None:
+        super().load_tuple3()  # type: ignore[misc]
+        self._tuple_made()
+
+    def _no_extensions(self) -> None:
+        raise UnsafePickleError("it names objects by extension code")
 
     def _no_buffers(self) -> None:
         # out-of-band buffers (protocol 5): a plain file never has them, and a read-only
@@ -199,6 +244,12 @@ class _ArraysOnly(pickle._Unpickler):  # type: ignore[name-defined,misc]
     dispatch[pickle.APPEND[0]] = load_append
     dispatch[pickle.APPENDS[0]] = load_appends
     dispatch[pickle.ADDITEMS[0]] = load_additems
+    dispatch[pickle.TUPLE[0]] = load_tuple
+    dispatch[pickle.TUPLE1[0]] = load_tuple1
+    dispatch[pickle.TUPLE2[0]] = load_tuple2
+    dispatch[pickle.TUPLE3[0]] = load_tuple3
+    for _ext in (pickle.EXT1, pickle.EXT2, pickle.EXT4):
+        dispatch[_ext[0]] = _no_extensions
 
 
 def _check_plain(value: Any) -> None:
@@ -223,8 +274,6 @@ def _check_plain(value: Any) -> None:
             todo.extend(obj.values())
         elif isinstance(obj, (list, tuple, set, frozenset)):
             todo.extend(obj)
-        elif isinstance(obj, slice):
-            todo.extend((obj.start, obj.stop, obj.step))
 
 
 def load_arrays_pickle(f: BinaryIO) -> Any:

@@ -84,6 +84,39 @@ def test_forged_opcode_streams_are_refused(data: bytes, why: str) -> None:
         _load(data)
 
 
+def test_tuples_nested_too_deep_to_hash_are_refused() -> None:
+    # {((...(None,)...),): None}: hashing 150,000 nested tuples overflowed the C stack
+    deep = b"\x80\x02}" + b"N" + b"\x85" * 1000 + b"Ns."
+    with pytest.raises(UnsafePickleError, match="nests tuples more than"):
+        _load(deep)
+    assert _load(b"\x80\x02}" + b"N" + b"\x85" * 30 + b"Ns.")  # PYSKL needs 2 at most
+
+
+def test_empty_items_slices_and_other_encodings_are_refused() -> None:
+    # S0: an array of 2**62 items in no bytes (set() over it froze the process)
+    s0 = (b"\x80\x02" + _ARRAY + b"(K\x01\x8a\x08" + (2**62).to_bytes(8, "little")
+          + b"\x85cnumpy\ndtype\nX\x02\x00\x00\x00S0\x89\x88\x87R\x89C\x00tb.")
+    with pytest.raises(UnsafePickleError, match="dtype"):
+        _load(s0)
+    with pytest.raises(UnsafePickleError, match="slice"):  # freeing deep slices recursed
+        _load(b"\x80\x02c__builtin__\nslice\nNNN\x87R.")
+    with pytest.raises(UnsafePickleError, match="encodes with"):  # no codec lookup
+        _load(b"\x80\x02c_codecs\nencode\nX\x01\x00\x00\x00aX\x05\x00\x00\x00zlib!\x86R.")
+
+
+def test_an_array_never_shares_its_bytes_with_the_rest_of_the_file() -> None:
+    # [raw, array filled from the very same bytes object (memo 1)]: numpy keeps a fill of
+    # over 1000 bytes as the array's memory, so writing the array changed ``raw`` too
+    raw = bytes(range(256)) * 8
+    state = (b"(K\x01M\x00\x08\x85cnumpy\ndtype\nX\x02\x00\x00\x00u1\x89\x88\x87R"
+             b"\x89h\x01t")
+    data = (b"\x80\x02(B" + len(raw).to_bytes(4, "little") + raw + b"q\x01" + _ARRAY + state
+            + b"bl.")
+    blob, arr = _load(data)  # type: ignore[misc]
+    arr[0] = 255
+    assert blob == raw and arr[0] == 255 and arr[1] == 1
+
+
 def test_the_hand_made_array_loads_when_used_once() -> None:
     arr = _load(b"\x80\x02" + _ARRAY + _STATE + b"b.")
     assert isinstance(arr, np.ndarray) and arr.tobytes() == b"Z" and arr.dtype == np.uint8
