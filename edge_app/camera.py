@@ -408,6 +408,8 @@ class CameraPipeline:
         if self.source is not None:
             self.source.close()
         self.source = nxt
+        with self._lock:  # no reader sees the new source with the last switch's error
+            self._switch_failed = ""
         self._previous_text = self._source_text
         self._source_text = self._next_text
         self.spec = parse_source(self._next_text)
@@ -418,7 +420,6 @@ class CameraPipeline:
                                            skipped_samples=self._sampler_stats.skipped_samples,
                                            decode_total_ms=self._sampler_stats.decode_total_ms)
         with self._lock:
-            self._switch_failed = ""
             self._next_source = None
         log.info("%s: switched from %s to %s", self.name, old, self.source_description)
         return True

@@ -164,6 +164,7 @@ def test_states_follow_the_camera_they_come_from(
     assert lst.wait_payload(f"{BASE}/{LIVING}/activity", "drinking water")
     assert lst.wait_payload(f"{BASE}/{BED}/confidence", "80")
     assert lst.wait_payload(f"{BASE}/{LIVING}/person_present", "ON")
+    assert lst.wait_payload(f"{BASE}/{BED}/person_present", "ON")  # after the connect's OFF
     sink.on_window(_window("walking", 0.9, LIVING, present=False))
     assert lst.wait_payload(f"{BASE}/{LIVING}/person_present", "OFF", 3)
     assert _last(lst, f"{BASE}/{BED}/person_present") == "ON"
