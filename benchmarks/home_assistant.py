@@ -461,6 +461,25 @@ def start_broker(work: Path) -> tuple[int, Path, subprocess.Popen[bytes]]:
     return port, mq_log, broker
 
 
+def report(args: argparse.Namespace, results: dict[str, Any], verdict: dict[str, bool]
+           ) -> int:
+    """Print the verdict (ok / FAIL per check), write ``--json``; 0 when all hold."""
+    results["verdict"] = verdict
+    print("\n" + "\n".join(f"{check(v):4} {k}" for k, v in verdict.items()))
+    if args.json is not None:
+        args.json.write_text(json.dumps(results, indent=1))
+    return 0 if all(verdict.values()) else 1
+
+
+def stop_all(app: App, ha: HomeAssistant, monitor: Monitor,
+             broker: subprocess.Popen[bytes]) -> None:
+    app.stop(30)
+    ha.stop()
+    monitor.stop()
+    broker.terminate()
+    broker.wait(10)
+
+
 def ha_subscriptions(mq_log: Path) -> dict[str, int]:
     """topic -> highest QoS Home Assistant subscribed to it with (its client's lines)."""
     subs = subscriptions(mq_log)
@@ -628,30 +647,13 @@ def run_cameras(args: argparse.Namespace, work: Path) -> int:
             "source text entities": texts_ok,
             "source switch through Home Assistant reaches the bedroom only": switch_ok,
         }
-        results["verdict"] = verdict
-        print("\n" + "\n".join(f"{check(v):4} {k}" for k, v in verdict.items()))
-        if args.json is not None:
-            args.json.write_text(json.dumps(results, indent=1))
-        return 0 if all(verdict.values()) else 1
+        return report(args, results, verdict)
     finally:
-        app.stop(30)
-        ha.stop()
-        monitor.stop()
-        broker.terminate()
-        broker.wait(10)
+        stop_all(app, ha, monitor, broker)
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
-    port = free_port()
-    mq_log = work / "mosquitto.log"
-    (work / "mosquitto.conf").write_text(
-        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        "log_dest stderr\nlog_type all\nlog_timestamp true\n"
-        "log_timestamp_format %Y-%m-%dT%H:%M:%S\n")
-    with mq_log.open("wb") as f:
-        broker = subprocess.Popen(["mosquitto", "-c", str(work / "mosquitto.conf")],
-                                  stdout=f, stderr=subprocess.STDOUT)
-    time.sleep(0.5)
+    port, mq_log, broker = start_broker(work)
     ha = HomeAssistant(Path(args.ha_venv), work / "ha-config", port)
     app = App(args.app_python, port, work / "app-data", work)
     monitor = Monitor(port)
@@ -693,14 +695,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
             print(f"    {line}")
 
         # (b) subscription QoS -------------------------------------------------------
-        subs = subscriptions(mq_log)
-        ha_clients = [c for c in subs if c != MONITOR_CLIENT_ID and
-                      not c.startswith(APP_CLIENT_ID)]
-        ha_subs: dict[str, int] = {}
-        for c in ha_clients:
-            for t, q in subs[c].items():
-                if t.startswith(BASE + "/"):
-                    ha_subs[t] = max(ha_subs.get(t, 0), q)
+        ha_subs = ha_subscriptions(mq_log)
         wanted = {c.get("state_topic") for c in cmps.values()} | {f"{BASE}/availability"}
         qos_want = {c["state_topic"]: int(c.get("qos", 0)) for c in cmps.values()}
         results["ha_subscriptions"] = ha_subs
@@ -805,17 +800,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
                                                       for r in restarts),
             "every command after online": n_applied == n_answered == len(restarts),
         }
-        results["verdict"] = verdict
-        print("\n" + "\n".join(f"{check(v):4} {k}" for k, v in verdict.items()))
-        if args.json is not None:
-            args.json.write_text(json.dumps(results, indent=1))
-        return 0 if all(verdict.values()) else 1
+        return report(args, results, verdict)
     finally:
-        app.stop(30)
-        ha.stop()
-        monitor.stop()
-        broker.terminate()
-        broker.wait(10)
+        stop_all(app, ha, monitor, broker)
 
 
 if __name__ == "__main__":
