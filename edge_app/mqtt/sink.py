@@ -188,13 +188,23 @@ class CameraSwitches(Protocol):
     def monitoring(self) -> bool: ...
 
 
+@runtime_checkable
 class SourceSwitch(Protocol):
-    """What a source command reaches: a camera's ``switch_source`` (``SourceError`` for
-    text that names no source). The sink also reads, where the object has them,
-    ``source_text`` (the source in use), ``switching`` (a switch is on its way) and
-    ``switch_error`` (why the last one was not taken)."""
+    """What a source command reaches: a camera (``edge_app.camera.CameraPipeline``).
+    ``switch_source`` raises ``SourceError`` for text that names no source;
+    ``source_text`` is the source in use, ``switching`` says a switch is on its way and
+    ``switch_error`` why the last one was not taken ("" when it was)."""
 
     def switch_source(self, uri: str) -> None: ...
+
+    @property
+    def source_text(self) -> str: ...
+
+    @property
+    def switching(self) -> bool: ...
+
+    @property
+    def switch_error(self) -> str: ...
 
 
 class NamedCamera(CameraSwitches, Protocol):
@@ -851,9 +861,9 @@ class MqttSink(SinkBase):
             shown = shown_source(_source_text(w.source))
             with self._lock:
                 self._desired[w.topics.state("source")] = shown
-            if w.asked is not None and not _read_flag(w.source, "switching"):
+            switching, error = _switch_state(w.source)
+            if w.asked is not None and not switching:
                 w.asked = None
-                error = str(getattr(w.source, "switch_error", "") or "")
                 self._source_outcome(w, redact_source(error))
 
     def _publish(self, client: mqtt.Client, topic: str, payload: str, qos: int, retain: bool,
@@ -932,23 +942,26 @@ class MqttSink(SinkBase):
 
 def _source_of(obj: object) -> SourceSwitch | None:
     """``obj`` as the target of source commands, or None when it cannot switch."""
-    return obj if callable(getattr(obj, "switch_source", None)) else None  # type: ignore[return-value]
+    return obj if isinstance(obj, SourceSwitch) else None
 
 
 def _source_text(source: SourceSwitch | None) -> str:
+    if source is None:
+        return ""
     try:
-        return str(getattr(source, "source_text", "") or "")
+        return source.source_text
     except Exception:  # a controls object that fails must not stop MQTT
         log.exception("MQTT: cannot read the source in use")
         return ""
 
 
-def _read_flag(obj: object, name: str) -> bool:
+def _switch_state(source: SourceSwitch) -> tuple[bool, str]:
+    """``(switching, switch_error)`` of a camera (a failing one: not switching)."""
     try:
-        return bool(getattr(obj, name, False))
-    except Exception:
-        log.exception("MQTT: cannot read %s", name)
-        return False
+        return source.switching, source.switch_error
+    except Exception:  # a controls object that fails must not stop MQTT
+        log.exception("MQTT: cannot read the state of a source switch")
+        return False, ""
 
 
 def _read_control(controls: CameraSwitches, feature: str) -> bool:

@@ -198,6 +198,11 @@ class FakeControls:
     def switch_source(self, uri: str) -> None:
         self.calls.append(("source", uri))
 
+    # what a camera tells of its source (edge_app.mqtt.sink.SourceSwitch)
+    source_text = ""
+    switching = False
+    switch_error = ""
+
 
 def make_config(broker: Broker | None, **mqtt_overrides: Any) -> AppConfig:
     """A config pointing at ``broker`` with fast reconnects and short flushes."""
